@@ -1,0 +1,102 @@
+/**
+ * Device fingerprints: a stable hash plus a readable slug naming the backend, runtime, adapter,
+ * features and the limits that matter to kernels. Tuned configs are cached per fingerprint.
+ *
+ * @module
+ */
+
+/** Adapter identity as reported by the runtime (`GPUAdapterInfo`), normalized to strings. */
+export interface AdapterSummary {
+  /** Vendor name or PCI id. */
+  readonly vendor: string;
+  /** Architecture family, often empty. */
+  readonly architecture: string;
+  /** Device name or id. */
+  readonly device: string;
+  /** Human-readable description (for example `"llvmpipe (LLVM 15.0.6, 256 bits)"`). */
+  readonly description: string;
+  /** Driver description where the runtime exposes it, else `""`. */
+  readonly driver: string;
+  /** True for software or fallback adapters. */
+  readonly isFallbackAdapter: boolean;
+}
+
+/** The plain fields a fingerprint is computed from. */
+export interface FingerprintFields {
+  /** `"deno"` (wgpu) or `"dawn"` plus its backend, for example `"dawn-opengles"`. */
+  readonly backend: string;
+  /** Runtime and version, for example `"deno-2.9.6"`. */
+  readonly runtime: string;
+  /** Adapter identity. */
+  readonly adapter: AdapterSummary;
+  /** Enabled features, sorted. */
+  readonly features: readonly string[];
+  /** The limits that matter to kernels, by name. */
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+/** A device fingerprint. */
+export interface DeviceFingerprint {
+  /** 16 hex digits of SHA-256 over the canonical JSON of {@linkcode FingerprintFields}. */
+  readonly hash: string;
+  /** Readable, filename-safe: backend, adapter description, and the hash. */
+  readonly slug: string;
+  /** What the hash was computed from. */
+  readonly fields: FingerprintFields;
+}
+
+/** The `GPUSupportedLimits` names recorded in a fingerprint. */
+export const FINGERPRINT_LIMITS: readonly string[] = [
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupSizeX",
+  "maxComputeWorkgroupSizeY",
+  "maxComputeWorkgroupSizeZ",
+  "maxComputeWorkgroupStorageSize",
+  "maxComputeWorkgroupsPerDimension",
+  "maxStorageBufferBindingSize",
+  "maxStorageBuffersPerShaderStage",
+  "maxBufferSize",
+];
+
+/** Canonical JSON: object keys sorted at every level. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.keys(value).sort().map((key) =>
+      `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`
+    );
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Lower-case, filename-safe form of a string. */
+function slugify(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48);
+}
+
+/**
+ * Computes the fingerprint of a device from plain fields (no live GPU needed).
+ *
+ * @example
+ * ```ts
+ * import { computeFingerprint } from "@wgtune/wgtune";
+ * const fp = await computeFingerprint({
+ *   backend: "deno",
+ *   runtime: "deno-2.9.6",
+ *   adapter: { vendor: "mesa", architecture: "", device: "0", description: "llvmpipe", driver: "", isFallbackAdapter: true },
+ *   features: ["shader-f16"],
+ *   limits: { maxComputeInvocationsPerWorkgroup: 256 },
+ * });
+ * console.log(fp.slug); // "deno-llvmpipe-" followed by 16 hex digits
+ * ```
+ */
+export async function computeFingerprint(fields: FingerprintFields): Promise<DeviceFingerprint> {
+  const normalized: FingerprintFields = { ...fields, features: [...fields.features].sort() };
+  const bytes = new TextEncoder().encode(canonicalJson(normalized));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const hash = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const name = slugify(fields.adapter.description || fields.adapter.device || fields.adapter.vendor);
+  const slug = [slugify(fields.backend), name, hash].filter((part) => part !== "").join("-");
+  return { hash, slug, fields: normalized };
+}

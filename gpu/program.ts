@@ -1,0 +1,213 @@
+/**
+ * Compiles a {@linkcode KernelProgram} into a pipeline and runs it on GPU buffers.
+ *
+ * @module
+ */
+import type { HostTensor, KernelProgram } from "../kernels/types.ts";
+import type { Gpu } from "./device.ts";
+import { bufferBytes, decodeTensor, encodeTensor } from "./tensor_io.ts";
+
+/** Thrown when WGSL fails to compile or the pipeline is rejected by the device. */
+export class CompileError extends Error {
+  /** Creates the error from the device's validation message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CompileError";
+  }
+}
+
+/** A compiled program: the pipeline plus the program it came from. */
+export interface CompiledProgram {
+  /** The generated program. */
+  readonly program: KernelProgram;
+  /** The compute pipeline. */
+  readonly pipeline: GPUComputePipeline;
+}
+
+/** GPU buffers bound to a compiled program, reusable across dispatches. */
+export interface BoundProgram {
+  /** The compiled program. */
+  readonly compiled: CompiledProgram;
+  /** One storage buffer per binding, in binding order. */
+  readonly buffers: readonly GPUBuffer[];
+  /** The bind group of `buffers` (and the uniform buffer, if any). */
+  readonly bindGroup: GPUBindGroup;
+  /** Records one dispatch of the program into a compute pass. */
+  encode(pass: GPUComputePassEncoder): void;
+  /** Destroys the buffers this object created. */
+  destroy(): void;
+}
+
+/**
+ * Compiles a program inside validation and out-of-memory error scopes.
+ * Throws {@linkcode CompileError} with the device's message when compilation fails.
+ *
+ * @example
+ * ```ts ignore
+ * import { compileProgram, openDevice } from "@wgtune/wgtune";
+ * const gpu = await openDevice();
+ * const compiled = await compileProgram(gpu, program);
+ * ```
+ */
+export async function compileProgram(gpu: Gpu, program: KernelProgram): Promise<CompiledProgram> {
+  const { device } = gpu;
+  device.pushErrorScope("out-of-memory");
+  device.pushErrorScope("internal");
+  device.pushErrorScope("validation");
+  let pipeline: GPUComputePipeline | undefined;
+  let thrown: unknown;
+  try {
+    const module = device.createShaderModule({ code: program.code });
+    pipeline = await device.createComputePipelineAsync({
+      layout: "auto",
+      compute: { module, entryPoint: program.entryPoint },
+    });
+  } catch (error) {
+    thrown = error;
+  }
+  const errors = (await Promise.all([
+    device.popErrorScope(),
+    device.popErrorScope(),
+    device.popErrorScope(),
+  ])).filter((e) => e !== null);
+  if (errors.length > 0 || thrown || !pipeline) {
+    const message = errors.map((e) => e!.message).join("\n") ||
+      (thrown instanceof Error ? thrown.message : String(thrown ?? "pipeline creation failed"));
+    throw new CompileError(message);
+  }
+  return { program, pipeline };
+}
+
+/**
+ * Creates buffers for every binding (uploading `inputs` by name) and a bind group.
+ * Buffers of bindings that have no input are zero-filled.
+ *
+ * @example
+ * ```ts ignore
+ * const bound = bindProgram(gpu, compiled, family.makeInputs(problem, 1));
+ * ```
+ */
+export function bindProgram(
+  gpu: Gpu,
+  compiled: CompiledProgram,
+  inputs: readonly HostTensor[],
+): BoundProgram {
+  const { device } = gpu;
+  const { program, pipeline } = compiled;
+  const created: GPUBuffer[] = [];
+  const buffers = program.bindings.map((binding) => {
+    const size = bufferBytes(binding.dtype, binding.elements);
+    const buffer = device.createBuffer({
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    created.push(buffer);
+    const input = inputs.find((t) => t.name === binding.name);
+    if (input) {
+      const bytes = encodeTensor(binding.dtype, input.data);
+      device.queue.writeBuffer(buffer, 0, bytes);
+    }
+    return buffer;
+  });
+  const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
+    binding: i,
+    resource: { buffer },
+  }));
+  if (program.uniforms) {
+    const uniform = device.createBuffer({
+      size: Math.max(16, Math.ceil(program.uniforms.byteLength / 16) * 16),
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    created.push(uniform);
+    device.queue.writeBuffer(uniform, 0, program.uniforms);
+    entries.push({ binding: buffers.length, resource: { buffer: uniform } });
+  }
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  const [x, y, z] = program.dispatch;
+  return {
+    compiled,
+    buffers,
+    bindGroup,
+    encode(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(x, y, z);
+    },
+    destroy() {
+      for (const buffer of created) buffer.destroy();
+    },
+  };
+}
+
+/**
+ * Reads a GPU buffer back to the host.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = await readBuffer(gpu, buffer, 64);
+ * ```
+ */
+export async function readBuffer(gpu: Gpu, buffer: GPUBuffer, size: number): Promise<Uint8Array> {
+  const { device } = gpu;
+  const staging = device.createBuffer({
+    size,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const bytes = new Uint8Array(staging.getMappedRange().slice(0));
+  staging.unmap();
+  staging.destroy();
+  return bytes;
+}
+
+/**
+ * Dispatches a bound program once and reads its output (the last `read_write` binding) back.
+ *
+ * @example
+ * ```ts ignore
+ * const out = await dispatchAndRead(gpu, bound);
+ * ```
+ */
+export async function dispatchAndRead(gpu: Gpu, bound: BoundProgram): Promise<Float32Array | Int32Array> {
+  const { device } = gpu;
+  const { bindings } = bound.compiled.program;
+  const outIndex = bindings.findLastIndex((b) => b.access === "read_write");
+  if (outIndex < 0) throw new RangeError("program has no read_write binding to read back");
+  const out = bindings[outIndex]!;
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  bound.encode(pass);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  const bytes = await readBuffer(gpu, bound.buffers[outIndex]!, bufferBytes(out.dtype, out.elements));
+  return decodeTensor(out.dtype, bytes, out.elements);
+}
+
+/**
+ * One-shot: compiles a program, uploads `inputs`, runs it once and returns its output.
+ *
+ * @example
+ * ```ts ignore
+ * import { matmulFamily, openDevice, runProgram } from "@wgtune/wgtune";
+ * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 4, n: 4, k: 4 });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
+ * const out = await runProgram(gpu, program, matmulFamily.makeInputs(problem, 1));
+ * ```
+ */
+export async function runProgram(
+  gpu: Gpu,
+  program: KernelProgram,
+  inputs: readonly HostTensor[],
+): Promise<Float32Array | Int32Array> {
+  const compiled = await compileProgram(gpu, program);
+  const bound = bindProgram(gpu, compiled, inputs);
+  try {
+    return await dispatchAndRead(gpu, bound);
+  } finally {
+    bound.destroy();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Kernel families by operation name. Adding a family is one folder plus one line here.
+ *
+ * @module
+ */
+import { matmulFamily } from "./matmul/family.ts";
+import type { AnyKernelFamily } from "./types.ts";
+
+/**
+ * Kernel families by name.
+ *
+ * @example
+ * ```ts
+ * import { KERNELS } from "@wgtune/wgtune";
+ * console.log(Object.keys(KERNELS)); // ["matmul", ...]
+ * ```
+ */
+export const KERNELS: Readonly<Record<string, AnyKernelFamily>> = Object.freeze({
+  matmul: matmulFamily,
+});
+
+/**
+ * Looks a family up by name; throws a `RangeError` listing the known names otherwise.
+ *
+ * @example
+ * ```ts
+ * import { getKernel } from "@wgtune/wgtune";
+ * console.log(getKernel("matmul").name); // "matmul"
+ * ```
+ */
+export function getKernel(op: string): AnyKernelFamily {
+  const family = KERNELS[op];
+  if (!family) {
+    throw new RangeError(`unknown op '${op}': expected one of ${Object.keys(KERNELS).join(", ")}`);
+  }
+  return family;
+}

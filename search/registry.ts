@@ -1,0 +1,41 @@
+/**
+ * The search strategies by CLI name. Adding a strategy is one file plus one line here.
+ *
+ * @module
+ */
+import { gridSearch } from "./grid.ts";
+import { randomSearch } from "./random.ts";
+import type { SearchStrategy } from "./types.ts";
+
+/**
+ * Strategies by name.
+ *
+ * @example
+ * ```ts
+ * import { STRATEGIES } from "@wgtune/wgtune";
+ * console.log(Object.keys(STRATEGIES)); // ["grid", "random", ...]
+ * ```
+ */
+export const STRATEGIES: Readonly<Record<string, SearchStrategy>> = Object.freeze({
+  grid: gridSearch,
+  random: randomSearch,
+});
+
+/**
+ * Looks a strategy up by name; throws a `RangeError` listing the known names otherwise.
+ *
+ * @example
+ * ```ts
+ * import { getStrategy } from "@wgtune/wgtune";
+ * console.log(getStrategy("grid").name); // "grid"
+ * ```
+ */
+export function getStrategy(name: string): SearchStrategy {
+  const strategy = STRATEGIES[name];
+  if (!strategy) {
+    throw new RangeError(
+      `unknown strategy '${name}': expected one of ${Object.keys(STRATEGIES).join(", ")}`,
+    );
+  }
+  return strategy;
+}
