@@ -1,0 +1,135 @@
+/**
+ * Types of the tuner's public API: what to tune, how, and what comes back.
+ *
+ * @module
+ */
+import type { Config } from "../kernels/types.ts";
+import type { SearchStrategy, TrialStatus } from "../search/types.ts";
+
+/** What to tune: a kernel family by name and a problem of that family. */
+export interface TuneRequest {
+  /** Kernel family name, for example `"matmul"`. */
+  readonly op: string;
+  /** Problem of that family, for example `{ m: 512, n: 512, k: 512 }`. */
+  readonly problem: unknown;
+}
+
+/** One evaluated candidate, as kept in the cache (every trial, not only the winner). */
+export interface TrialRecord {
+  /** The candidate config. */
+  readonly config: Config;
+  /** How it ended. */
+  readonly status: TrialStatus;
+  /** Median time in ms (`null` in JSON when not `"ok"`). */
+  readonly timeMs: number | null;
+  /** 20th percentile time in ms. */
+  readonly p20Ms?: number;
+  /** 80th percentile time in ms. */
+  readonly p80Ms?: number;
+  /** Short error message for failed candidates. */
+  readonly error?: string;
+}
+
+/** Timing of one config inside a tune result. */
+export interface TimedConfig {
+  /** The config. */
+  readonly config: Config;
+  /** Median time in ms; `Infinity` when it did not run correctly. */
+  readonly timeMs: number;
+  /** Throughput at the median time. */
+  readonly gflops: number;
+}
+
+/** Progress events emitted while tuning. */
+export type TuneEvent =
+  | {
+    readonly type: "start";
+    readonly op: string;
+    readonly problemKey: string;
+    readonly spaceSize: number;
+    readonly maxEvals: number;
+  }
+  | { readonly type: "cache-hit"; readonly op: string; readonly problemKey: string }
+  | {
+    readonly type: "trial";
+    readonly index: number;
+    readonly maxEvals: number;
+    readonly trial: TrialRecord;
+    readonly bestMs: number;
+  }
+  | { readonly type: "done"; readonly result: TuneResult };
+
+/** Options of `tune()`. */
+export interface TuneOptions {
+  /**
+   * Search strategy, by name or object.
+   * @default {"random"}
+   */
+  strategy?: string | SearchStrategy;
+  /**
+   * Maximum number of candidates evaluated (the default config is measured in addition).
+   * @default {32}
+   */
+  maxEvals?: number;
+  /**
+   * Wall-clock limit of the whole search, in ms.
+   * @default {Infinity}
+   */
+  timeLimitMs?: number;
+  /**
+   * Limit for one candidate (compile + validate + time), in ms; slower ones are recorded as
+   * `"timeout"`.
+   * @default {10000}
+   */
+  candidateTimeoutMs?: number;
+  /**
+   * Seed of randomized strategies.
+   * @default {1}
+   */
+  seed?: number;
+  /**
+   * Time budget per candidate measurement, in ms (repetitions are fitted into it).
+   * @default {100}
+   */
+  measureMs?: number;
+  /**
+   * Cache directory; `null` disables the cache.
+   * @default {defaultCacheDir()}
+   */
+  cacheDir?: string | null;
+  /**
+   * Retune even when the cache has a result.
+   * @default {false}
+   */
+  force?: boolean;
+  /** Aborts the search; finished trials are kept. */
+  signal?: AbortSignal;
+  /** Called on every progress event. */
+  onEvent?: (event: TuneEvent) => void;
+}
+
+/** The result of tuning one problem. */
+export interface TuneResult {
+  /** Kernel family name. */
+  readonly op: string;
+  /** Kernel family version the configs belong to. */
+  readonly kernelVersion: number;
+  /** Problem key (cache key part). */
+  readonly problemKey: string;
+  /** The normalized problem. */
+  readonly problem: unknown;
+  /** True when the result came from the cache without new trials. */
+  readonly fromCache: boolean;
+  /** The fastest correct config. */
+  readonly best: TimedConfig;
+  /** The heuristic default config, measured in the same run. */
+  readonly default: TimedConfig;
+  /** `default.timeMs / best.timeMs`. */
+  readonly speedup: number;
+  /** Strategy that produced the result. */
+  readonly strategy: string;
+  /** Trials of this run (or the cached ones on a cache hit). */
+  readonly trials: readonly TrialRecord[];
+  /** Why the search ended. */
+  readonly stoppedBy: "exhausted" | "max-evals" | "time-limit" | "aborted" | "cache";
+}
