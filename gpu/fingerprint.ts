@@ -96,7 +96,9 @@ export async function computeFingerprint(fields: FingerprintFields): Promise<Dev
   const bytes = new TextEncoder().encode(canonicalJson(normalized));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const hash = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const name = slugify(fields.adapter.description || fields.adapter.device || fields.adapter.vendor);
+  const name = slugify(
+    fields.adapter.description || fields.adapter.device || fields.adapter.vendor,
+  );
   const slug = [slugify(fields.backend), name, hash].filter((part) => part !== "").join("-");
   return { hash, slug, fields: normalized };
 }

@@ -171,7 +171,10 @@ export async function readBuffer(gpu: Gpu, buffer: GPUBuffer, size: number): Pro
  * const out = await dispatchAndRead(gpu, bound);
  * ```
  */
-export async function dispatchAndRead(gpu: Gpu, bound: BoundProgram): Promise<Float32Array | Int32Array> {
+export async function dispatchAndRead(
+  gpu: Gpu,
+  bound: BoundProgram,
+): Promise<Float32Array | Int32Array> {
   const { device } = gpu;
   const { bindings } = bound.compiled.program;
   const outIndex = bindings.findLastIndex((b) => b.access === "read_write");
@@ -182,7 +185,11 @@ export async function dispatchAndRead(gpu: Gpu, bound: BoundProgram): Promise<Fl
   bound.encode(pass);
   pass.end();
   device.queue.submit([encoder.finish()]);
-  const bytes = await readBuffer(gpu, bound.buffers[outIndex]!, bufferBytes(out.dtype, out.elements));
+  const bytes = await readBuffer(
+    gpu,
+    bound.buffers[outIndex]!,
+    bufferBytes(out.dtype, out.elements),
+  );
   return decodeTensor(out.dtype, bytes, out.elements);
 }
 

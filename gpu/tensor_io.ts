@@ -21,7 +21,7 @@ export function bufferBytes(dtype: Dtype, elements: number): number {
  * console.log(encodeTensor("f16", new Float32Array([1, 2, 3])).byteLength); // 8
  * ```
  */
-export function encodeTensor(dtype: Dtype, values: ArrayLike<number>): Uint8Array {
+export function encodeTensor(dtype: Dtype, values: ArrayLike<number>): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(bufferBytes(dtype, values.length));
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < values.length; i++) {

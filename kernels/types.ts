@@ -127,7 +127,7 @@ export interface KernelProgram {
   /** Storage buffers, inputs first, then outputs. */
   readonly bindings: readonly BufferBinding[];
   /** Optional uniform block contents (bound after the storage buffers). */
-  readonly uniforms?: Uint32Array;
+  readonly uniforms?: Uint32Array<ArrayBuffer>;
   /** Concatenation of exactly the parameters that change {@linkcode KernelProgram.code}. */
   readonly shaderKey: string;
 }

@@ -48,7 +48,9 @@ export function compareToReference(
       badCount++;
       if (firstBadIndex < 0) firstBadIndex = i;
     }
-    if (error > maxAbsError || Number.isNaN(error)) maxAbsError = Number.isNaN(error) ? Infinity : error;
+    if (error > maxAbsError || Number.isNaN(error)) {
+      maxAbsError = Number.isNaN(error) ? Infinity : error;
+    }
   }
   return { ok: badCount === 0, maxAbsError, firstBadIndex, badCount };
 }
