@@ -102,6 +102,15 @@ export interface TuneOptions {
    * @default {false}
    */
   force?: boolean;
+  /**
+   * Where candidates run: `"none"` on the tuner's device (fast; a hung kernel is abandoned but keeps
+   * the device busy), `"process"` in a worker subprocess with its own device that is killed on
+   * timeout and restarted after a device loss or crash.
+   * @default {"none"}
+   */
+  isolation?: "none" | "process";
+  /** Called with the reason whenever the worker subprocess is restarted. */
+  onWorkerRestart?: (reason: string) => void;
   /** Aborts the search; finished trials are kept. */
   signal?: AbortSignal;
   /** Called on every progress event. */

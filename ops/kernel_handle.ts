@@ -1,0 +1,174 @@
+/**
+ * The lower-level API: a compiled kernel for one problem with the best known config (tuned for
+ * this device when the cache has it, else the heuristic default), to run on the caller's own GPU
+ * buffers without host copies.
+ *
+ * @module
+ */
+import { defaultCacheDir, TuneCache } from "../cache/mod.ts";
+import type { Gpu } from "../gpu/device.ts";
+import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
+import { getKernel } from "../kernels/registry.ts";
+import type { Config, KernelProgram } from "../kernels/types.ts";
+
+/** Options of {@linkcode loadKernel}. */
+export interface LoadKernelOptions {
+  /** Use exactly this config. */
+  config?: Config;
+  /**
+   * Cache directory holding tuned configs; `null` skips the lookup and uses the default config.
+   * @default {defaultCacheDir()}
+   */
+  cacheDir?: string | null;
+}
+
+/** A compiled kernel ready to dispatch on GPU buffers. */
+export interface KernelHandle {
+  /** Kernel family name. */
+  readonly op: string;
+  /** The normalized problem. */
+  readonly problem: unknown;
+  /** The config in use. */
+  readonly config: Config;
+  /** Where the config came from. */
+  readonly source: "tuned" | "default" | "explicit";
+  /** The generated program (bindings tell the buffer order, dtypes and sizes). */
+  readonly program: KernelProgram;
+  /** The compute pipeline. */
+  readonly pipeline: GPUComputePipeline;
+  /**
+   * Creates a bind group over storage buffers given in `program.bindings` order (the uniform
+   * buffer, if the program has one, is created and appended internally).
+   */
+  createBindGroup(buffers: readonly GPUBuffer[]): GPUBindGroup;
+  /** Records one dispatch into a compute pass. */
+  encode(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup): void;
+}
+
+const compiledByDevice = new WeakMap<GPUDevice, Map<string, Promise<CompiledProgram>>>();
+
+/**
+ * Compiles a program once per device and shader key, reusing the pipeline afterwards.
+ *
+ * @example
+ * ```ts ignore
+ * const compiled = await compileCached(gpu, program);
+ * ```
+ */
+export function compileCached(gpu: Gpu, program: KernelProgram): Promise<CompiledProgram> {
+  let byKey = compiledByDevice.get(gpu.device);
+  if (!byKey) compiledByDevice.set(gpu.device, byKey = new Map());
+  let compiled = byKey.get(program.shaderKey);
+  if (!compiled) {
+    compiled = compileProgram(gpu, program);
+    byKey.set(program.shaderKey, compiled);
+    compiled.catch(() => byKey.delete(program.shaderKey));
+  }
+  return compiled;
+}
+
+/**
+ * The tuned config of a problem on this device, or `undefined` when the cache has none.
+ * A missing or unusable cache directory is not an error here: it just has no tuned config.
+ *
+ * @example
+ * ```ts ignore
+ * const config = await lookupTunedConfig(gpu, "matmul", { m: 512, n: 512, k: 512 });
+ * ```
+ */
+export async function lookupTunedConfig(
+  gpu: Gpu,
+  op: string,
+  problem: unknown,
+  cacheDir: string = defaultCacheDir(),
+): Promise<Config | undefined> {
+  const family = getKernel(op);
+  const normalized = family.normalizeProblem(problem);
+  try {
+    await Deno.stat(cacheDir);
+  } catch {
+    return undefined;
+  }
+  try {
+    const cache = await TuneCache.open(cacheDir, gpu.fingerprint, { onWarning: () => {} });
+    const entry = await cache.get(family.name, family.version, family.problemKey(normalized));
+    return entry?.best?.config;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads the compiled kernel of `op` for `problem`: explicit config, else tuned (cache), else the
+ * heuristic default.
+ *
+ * @example Run a tuned matmul on buffers you own
+ * ```ts ignore
+ * import { loadKernel, openDevice } from "@wgtune/wgtune";
+ * const gpu = await openDevice();
+ * const kernel = await loadKernel(gpu, "matmul", { m: 512, n: 512, k: 512 });
+ * const bindGroup = kernel.createBindGroup([aBuffer, bBuffer, cBuffer]);
+ * const encoder = gpu.device.createCommandEncoder();
+ * const pass = encoder.beginComputePass();
+ * kernel.encode(pass, bindGroup);
+ * pass.end();
+ * gpu.device.queue.submit([encoder.finish()]);
+ * ```
+ */
+export async function loadKernel(
+  gpu: Gpu,
+  op: string,
+  problem: unknown,
+  options: LoadKernelOptions = {},
+): Promise<KernelHandle> {
+  const family = getKernel(op);
+  const normalized = family.normalizeProblem(problem);
+  let config = options.config;
+  let source: KernelHandle["source"] = "explicit";
+  if (!config) {
+    const tuned = options.cacheDir === null
+      ? undefined
+      : await lookupTunedConfig(gpu, op, normalized, options.cacheDir ?? defaultCacheDir());
+    config = tuned ?? family.defaultConfig(normalized, gpu.caps);
+    source = tuned ? "tuned" : "default";
+  }
+  const program = family.generate(normalized, config, gpu.caps);
+  const { pipeline } = await compileCached(gpu, program);
+  const { device } = gpu;
+  const [x, y, z] = program.dispatch;
+  return {
+    op: family.name,
+    problem: normalized,
+    config,
+    source,
+    program,
+    pipeline,
+    createBindGroup(buffers) {
+      if (buffers.length !== program.bindings.length) {
+        throw new RangeError(
+          `'buffers' must hold ${program.bindings.length} buffers (${
+            program.bindings.map((b) => b.name).join(", ")
+          }): current length is ${buffers.length}`,
+        );
+      }
+      const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
+        binding: i,
+        resource: { buffer },
+      }));
+      if (program.uniforms) {
+        const uniform = device.createBuffer({
+          size: Math.max(16, Math.ceil(program.uniforms.byteLength / 16) * 16),
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        });
+        device.queue.writeBuffer(uniform, 0, program.uniforms);
+        entries.push({ binding: buffers.length, resource: { buffer: uniform } });
+      }
+      return device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    },
+    encode(pass, bindGroup) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(x, y, z);
+    },
+  };
+}

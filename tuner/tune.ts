@@ -1,0 +1,231 @@
+/**
+ * The tuner: searches a kernel family's config space for one problem on one device, validating
+ * every candidate against the float64 reference and timing the correct ones, under evaluation,
+ * wall-clock and per-candidate budgets. Every finished trial is persisted to the per-device cache
+ * as it completes, so an interrupted tune resumes where it stopped.
+ *
+ * @module
+ */
+import type { Gpu } from "../gpu/device.ts";
+import { getKernel } from "../kernels/registry.ts";
+import type { Config } from "../kernels/types.ts";
+import { defaultCacheDir, type TuneCache, TuneCache as Cache } from "../cache/mod.ts";
+import { getStrategy } from "../search/registry.ts";
+import { configKey, enumerateValid } from "../search/space.ts";
+import { type Evaluation, SearchStopped, type SearchStrategy } from "../search/types.ts";
+import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
+import type { TimedConfig, TrialRecord, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
+
+function checkPositive(name: string, value: number, integer: boolean): void {
+  if (!(value > 0) || (integer && !Number.isInteger(value))) {
+    throw new RangeError(
+      `'${name}' must be a positive ${integer ? "integer" : "number"}: current value is ${value}`,
+    );
+  }
+}
+
+function timed(config: Config, timeMs: number, flops: number): TimedConfig {
+  return { config, timeMs, gflops: Number.isFinite(timeMs) ? flops / (timeMs * 1e6) : 0 };
+}
+
+function toEvaluation(trial: TrialRecord): Evaluation {
+  return {
+    config: trial.config,
+    status: trial.status,
+    timeMs: trial.status === "ok" && trial.timeMs !== null ? trial.timeMs : Infinity,
+  };
+}
+
+/**
+ * Tunes one problem: returns the best config, its time and GFLOPS, the heuristic default's time
+ * measured in the same run, and the speedup. A complete cached result for this device is returned
+ * without new trials unless `force` is set.
+ *
+ * @example Tune a 256³ matmul with 8 random candidates
+ * ```ts ignore
+ * import { openDevice, tune } from "@wgtune/wgtune";
+ * const gpu = await openDevice();
+ * const r = await tune(gpu, { op: "matmul", problem: { m: 256, n: 256, k: 256 } }, {
+ *   strategy: "random",
+ *   maxEvals: 8,
+ * });
+ * console.log(r.best.config, r.best.gflops, r.speedup);
+ * ```
+ */
+export async function tune(
+  gpu: Gpu,
+  request: TuneRequest,
+  options: TuneOptions = {},
+): Promise<TuneResult> {
+  const {
+    maxEvals = 32,
+    timeLimitMs = Infinity,
+    candidateTimeoutMs = 10_000,
+    seed = 1,
+    measureMs = 100,
+    force = false,
+    isolation = "none",
+    signal,
+    onEvent,
+  } = options;
+  checkPositive("maxEvals", maxEvals, true);
+  checkPositive("timeLimitMs", timeLimitMs, false);
+  checkPositive("candidateTimeoutMs", candidateTimeoutMs, false);
+  checkPositive("measureMs", measureMs, false);
+  if (!Number.isInteger(seed)) {
+    throw new RangeError(`'seed' must be an integer: current value is ${seed}`);
+  }
+  const strategy: SearchStrategy = typeof options.strategy === "object"
+    ? options.strategy
+    : getStrategy(options.strategy ?? "random");
+  const family = getKernel(request.op);
+  const problem = family.normalizeProblem(request.problem);
+  const problemKey = family.problemKey(problem);
+  const flops = family.flops(problem);
+  const space = family.space(problem, gpu.caps);
+  const defaultConfig = family.defaultConfig(problem, gpu.caps);
+  const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+  const cache: TuneCache | undefined = cacheDir === null
+    ? undefined
+    : await Cache.open(cacheDir, gpu.fingerprint);
+  const entryId = { kernel: family.name, kernelVersion: family.version, problemKey, problem };
+  const cached = cache ? await cache.get(family.name, family.version, problemKey) : undefined;
+
+  if (cached && cached.complete && cached.best && !force) {
+    onEvent?.({ type: "cache-hit", op: family.name, problemKey });
+    const defaultMs = cached.defaultTimeMs ?? Infinity;
+    const result: TuneResult = {
+      op: family.name,
+      kernelVersion: family.version,
+      problemKey,
+      problem,
+      fromCache: true,
+      best: timed(cached.best.config, cached.best.timeMs, flops),
+      default: timed(cached.defaultConfig ?? defaultConfig, defaultMs, flops),
+      speedup: defaultMs / cached.best.timeMs,
+      strategy: cached.strategy,
+      trials: cached.trials,
+      stoppedBy: "cache",
+    };
+    onEvent?.({ type: "done", result });
+    return result;
+  }
+
+  // Trials recorded by an interrupted run of the same problem are replayed, not re-run.
+  const previous = new Map<string, TrialRecord>();
+  if (cached && !force) {
+    for (const trial of cached.trials) previous.set(configKey(trial.config), trial);
+  }
+
+  const setup = { family, problem, seed, measureMs, timeoutMs: candidateTimeoutMs };
+  const runner: CandidateRunner = isolation === "process"
+    ? processRunner(setup, {
+      backend: gpu.backend.startsWith("dawn") ? "dawn" : "deno",
+      fingerprintHash: gpu.fingerprint.hash,
+      ...(options.onWorkerRestart ? { onRestart: options.onWorkerRestart } : {}),
+    })
+    : inProcessRunner(gpu, setup);
+  const started = performance.now();
+  const trials: TrialRecord[] = [];
+  const seen = new Map<string, Evaluation>();
+  let bestMs = Infinity;
+  let bestConfig: Config | undefined;
+  let evaluations = 0;
+
+  const persist = async (patch: Parameters<TuneCache["recordTrials"]>[1]): Promise<void> => {
+    if (cache) await cache.recordTrials(entryId, patch);
+  };
+
+  const runOne = async (config: Config): Promise<TrialRecord> => {
+    const replayed = previous.get(configKey(config));
+    if (replayed) return replayed;
+    const cutoffMs = Number.isFinite(bestMs) ? 3 * bestMs : Infinity;
+    const record = await runner.evaluate(config, cutoffMs);
+    await persist({ trials: [record], strategy: strategy.name });
+    return record;
+  };
+
+  const note = (trial: TrialRecord): Evaluation => {
+    const evaluation = toEvaluation(trial);
+    seen.set(configKey(trial.config), evaluation);
+    trials.push(trial);
+    if (evaluation.timeMs < bestMs) {
+      bestMs = evaluation.timeMs;
+      bestConfig = trial.config;
+    }
+    return evaluation;
+  };
+
+  const spaceSize = [...enumerateValid(space)].length;
+  onEvent?.({ type: "start", op: family.name, problemKey, spaceSize, maxEvals });
+  try {
+    return await search();
+  } finally {
+    await runner.close();
+  }
+
+  // Declared after use: it closes over the state above, and `runner` is closed whatever happens.
+  async function search(): Promise<TuneResult> {
+    // The default config is measured in the same run; it does not count against the budget.
+    const defaultTrial = await runOne(defaultConfig);
+    note(defaultTrial);
+    const defaultMs = toEvaluation(defaultTrial).timeMs;
+    await persist({
+      defaultConfig,
+      ...(Number.isFinite(defaultMs) ? { defaultTimeMs: defaultMs } : {}),
+    });
+
+    const evaluate = async (config: Config): Promise<Evaluation> => {
+      const key = configKey(config);
+      const known = seen.get(key);
+      if (known) return known;
+      if (signal?.aborted) throw new SearchStopped("aborted");
+      if (evaluations >= maxEvals) throw new SearchStopped("max-evals");
+      if (performance.now() - started > timeLimitMs) throw new SearchStopped("time-limit");
+      evaluations++;
+      if (!space.isValid(config)) {
+        const invalid: TrialRecord = {
+          config,
+          status: "invalid",
+          timeMs: null,
+          error: "config violates the space's restrictions",
+        };
+        return note(invalid);
+      }
+      const evaluation = note(await runOne(config));
+      onEvent?.({ type: "trial", index: evaluations, maxEvals, trial: trials.at(-1)!, bestMs });
+      return evaluation;
+    };
+
+    let stoppedBy: TuneResult["stoppedBy"] = "exhausted";
+    try {
+      await strategy.search(space, evaluate, {
+        seed,
+        maxEvals,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof SearchStopped)) throw error;
+      stoppedBy = error.reason;
+    }
+    if (signal?.aborted) stoppedBy = "aborted";
+    await persist({ strategy: strategy.name, complete: stoppedBy !== "aborted" });
+
+    const best = bestConfig ?? defaultConfig;
+    const result: TuneResult = {
+      op: family.name,
+      kernelVersion: family.version,
+      problemKey,
+      problem,
+      fromCache: false,
+      best: timed(best, bestMs, flops),
+      default: timed(defaultConfig, defaultMs, flops),
+      speedup: defaultMs / bestMs,
+      strategy: strategy.name,
+      trials,
+      stoppedBy,
+    };
+    onEvent?.({ type: "done", result });
+    return result;
+  }
+}

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
+import { configKey } from "../search/space.ts";
+import type { SearchStrategy } from "../search/types.ts";
+import { tune } from "./tune.ts";
+import type { TuneEvent } from "./types.ts";
+
+const problem = { m: 33, n: 17, k: 29 };
+
+Deno.test("tune() rejects bad budgets and unknown ops/strategies with clear errors", async () => {
+  const gpu = { caps: {} } as Parameters<typeof tune>[0];
+  await assert.rejects(
+    tune(gpu, { op: "matmul", problem }, { maxEvals: 0 }),
+    /'maxEvals' must be a positive integer: current value is 0/,
+  );
+  await assert.rejects(tune(gpu, { op: "matmul", problem }, { timeLimitMs: -1 }), /'timeLimitMs'/);
+  await assert.rejects(
+    tune(gpu, { op: "matmul", problem }, { strategy: "nope" }),
+    /unknown strategy 'nope'/,
+  );
+  await assert.rejects(tune(gpu, { op: "fft", problem }, {}), /unknown op 'fft'/);
+});
+
+Deno.test({
+  name:
+    "tune() finds a correct config, measures the default in the same run, and caches every trial",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const cacheDir = await Deno.makeTempDir();
+    const events: TuneEvent[] = [];
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "random",
+      maxEvals: 3,
+      measureMs: 5,
+      cacheDir,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(result.fromCache, false);
+    assert.ok(Number.isFinite(result.best.timeMs) && result.best.timeMs > 0);
+    assert.ok(Number.isFinite(result.default.timeMs));
+    assert.ok(result.best.timeMs <= result.default.timeMs);
+    assert.ok(result.speedup >= 1);
+    assert.ok(result.best.gflops > 0);
+    assert.equal(result.stoppedBy === "max-evals" || result.stoppedBy === "exhausted", true);
+    assert.equal(events.filter((e) => e.type === "trial").length, 3);
+    assert.equal(events.at(-1)?.type, "done");
+
+    // A second run is a cache hit with no new trials.
+    const again: TuneEvent[] = [];
+    const cached = await tune(gpu, { op: "matmul", problem }, {
+      maxEvals: 3,
+      cacheDir,
+      onEvent: (e) => again.push(e),
+    });
+    assert.equal(cached.fromCache, true);
+    assert.equal(configKey(cached.best.config), configKey(result.best.config));
+    assert.equal(again.filter((e) => e.type === "trial").length, 0);
+    await Deno.remove(cacheDir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "tune() records failing candidates as data and resumes an aborted search",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const cacheDir = await Deno.makeTempDir();
+    const controller = new AbortController();
+    // A strategy that proposes an illegal config, then aborts after two real trials.
+    let proposals = 0;
+    const abortingGrid: SearchStrategy = {
+      name: "aborting",
+      async search(space, evaluate) {
+        const { enumerateValid } = await import("../search/space.ts");
+        const bogus = {
+          ...space.params.reduce((c, p) => ({ ...c, [p.name]: p.values[0] }), {}),
+          tileM: 3,
+        };
+        const first = await evaluate(bogus);
+        assert.equal(first.status, "invalid");
+        for (const config of enumerateValid(space)) {
+          if (++proposals === 3) controller.abort();
+          await evaluate(config);
+        }
+      },
+    };
+    const aborted = await tune(gpu, { op: "matmul", problem }, {
+      strategy: abortingGrid,
+      maxEvals: 50,
+      measureMs: 5,
+      cacheDir,
+      signal: controller.signal,
+    });
+    assert.equal(aborted.stoppedBy, "aborted");
+    const done = aborted.trials.length;
+    assert.ok(done >= 2);
+
+    const resumed = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "grid",
+      maxEvals: 4,
+      measureMs: 5,
+      cacheDir,
+    });
+    assert.equal(resumed.fromCache, false, "an aborted search is not a cache hit");
+    assert.ok(resumed.trials.length >= 4);
+    // Trials finished before the abort are replayed from the cache, not measured again.
+    const before = new Map(
+      aborted.trials.filter((t) => t.status === "ok").map((t) => [configKey(t.config), t.timeMs]),
+    );
+    const replayed = resumed.trials.filter((t) => before.has(configKey(t.config)));
+    assert.ok(replayed.length >= 2);
+    for (const t of replayed) assert.equal(t.timeMs, before.get(configKey(t.config)));
+    await Deno.remove(cacheDir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "tune() with process isolation evaluates candidates in a worker with the same device",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const restarts: string[] = [];
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "random",
+      maxEvals: 2,
+      measureMs: 5,
+      cacheDir: null,
+      isolation: "process",
+      onWorkerRestart: (reason) => restarts.push(reason),
+    });
+    assert.equal(result.trials.length, 3);
+    assert.ok(result.trials.every((t) => t.status === "ok"), JSON.stringify(result.trials));
+    assert.deepEqual(restarts, []);
+  },
+});
