@@ -9,6 +9,7 @@ import { defaultCacheDir, TuneCache } from "../cache/mod.ts";
 import type { Gpu } from "../gpu/device.ts";
 import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
 import { getKernel } from "../kernels/registry.ts";
+import { assertFitsDevice } from "../tuner/device_fit.ts";
 import type { Config, KernelProgram } from "../kernels/types.ts";
 
 /** Options of {@linkcode loadKernel}. */
@@ -133,6 +134,7 @@ export async function loadKernel(
     source = tuned ? "tuned" : "default";
   }
   const program = family.generate(normalized, config, gpu.caps);
+  assertFitsDevice(program, gpu.caps);
   const { pipeline } = await compileCached(gpu, program);
   const { device } = gpu;
   const [x, y, z] = program.dispatch;

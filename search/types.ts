@@ -40,6 +40,11 @@ export interface SearchOptions {
   readonly maxEvals: number;
   /** Aborted when the tuner wants the search to end (Ctrl-C, wall-clock limit). */
   readonly signal?: AbortSignal;
+  /**
+   * Observations of a related problem on the same device (warm start), for strategies that model
+   * the space; their configs are not evaluated for this problem. Strategies may ignore it.
+   */
+  readonly prior?: readonly Evaluation[];
 }
 
 /**

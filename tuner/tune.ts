@@ -13,6 +13,8 @@ import { defaultCacheDir, type TuneCache, TuneCache as Cache } from "../cache/mo
 import { getStrategy } from "../search/registry.ts";
 import { configKey, enumerateValid } from "../search/space.ts";
 import { type Evaluation, SearchStopped, type SearchStrategy } from "../search/types.ts";
+import { assertFitsDevice } from "./device_fit.ts";
+import { nearestPrior } from "./warm_start.ts";
 import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
 import type { TimedConfig, TrialRecord, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
 
@@ -84,6 +86,7 @@ export async function tune(
   const flops = family.flops(problem);
   const space = family.space(problem, gpu.caps);
   const defaultConfig = family.defaultConfig(problem, gpu.caps);
+  assertFitsDevice(family.generate(problem, defaultConfig, gpu.caps), gpu.caps);
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const cache: TuneCache | undefined = cacheDir === null
     ? undefined
@@ -157,6 +160,9 @@ export async function tune(
   };
 
   const spaceSize = [...enumerateValid(space)].length;
+  if (spaceSize === 0) {
+    throw new RangeError(`no config of ${family.name} fits ${problemKey} on this device`);
+  }
   onEvent?.({ type: "start", op: family.name, problemKey, spaceSize, maxEvals });
   try {
     return await search();

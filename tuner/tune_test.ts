@@ -134,3 +134,16 @@ Deno.test({
     assert.deepEqual(restarts, []);
   },
 });
+
+Deno.test({
+  name: "tune() refuses a problem larger than the device allows with a RangeError",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const side = Math.ceil(Math.sqrt(gpu.caps.maxStorageBufferBindingSize / 4)) + 1;
+    await assert.rejects(
+      tune(gpu, { op: "matmul", problem: { m: side, n: 1, k: side } }, { cacheDir: null }),
+      (error: Error) => error instanceof RangeError && /'a'.* bytes/.test(error.message),
+    );
+  },
+});

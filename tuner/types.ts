@@ -109,6 +109,12 @@ export interface TuneOptions {
    * @default {"none"}
    */
   isolation?: "none" | "process";
+  /**
+   * Hand model-based strategies the cached trials of the nearest other problem of the same kernel
+   * on this device as prior observations.
+   * @default {true}
+   */
+  warmStart?: boolean;
   /** Called with the reason whenever the worker subprocess is restarted. */
   onWorkerRestart?: (reason: string) => void;
   /** Aborts the search; finished trials are kept. */
