@@ -10,7 +10,7 @@ import type { Gpu } from "../gpu/device.ts";
 import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
 import { getKernel } from "../kernels/registry.ts";
 import { assertFitsDevice } from "../tuner/device_fit.ts";
-import type { Config, KernelProgram } from "../kernels/types.ts";
+import type { AnyKernelFamily, Config, KernelProgram } from "../kernels/types.ts";
 
 /** Options of {@linkcode loadKernel}. */
 export interface LoadKernelOptions {
@@ -77,14 +77,22 @@ export function compileCached(gpu: Gpu, program: KernelProgram): Promise<Compile
  * const config = await lookupTunedConfig(gpu, "matmul", { m: 512, n: 512, k: 512 });
  * ```
  */
-export async function lookupTunedConfig(
+export function lookupTunedConfig(
   gpu: Gpu,
   op: string,
   problem: unknown,
   cacheDir: string = defaultCacheDir(),
 ): Promise<Config | undefined> {
   const family = getKernel(op);
-  const normalized = family.normalizeProblem(problem);
+  return lookupNormalized(gpu, family, family.normalizeProblem(problem), cacheDir);
+}
+
+async function lookupNormalized(
+  gpu: Gpu,
+  family: AnyKernelFamily,
+  normalized: unknown,
+  cacheDir: string,
+): Promise<Config | undefined> {
   try {
     await Deno.stat(cacheDir);
   } catch {
@@ -129,7 +137,7 @@ export async function loadKernel(
   if (!config) {
     const tuned = options.cacheDir === null
       ? undefined
-      : await lookupTunedConfig(gpu, op, normalized, options.cacheDir ?? defaultCacheDir());
+      : await lookupNormalized(gpu, family, normalized, options.cacheDir ?? defaultCacheDir());
     config = tuned ?? family.defaultConfig(normalized, gpu.caps);
     source = tuned ? "tuned" : "default";
   }
