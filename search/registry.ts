@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { bayesSearch } from "./bayes.ts";
 import { gridSearch } from "./grid.ts";
 import { randomSearch } from "./random.ts";
 import type { SearchStrategy } from "./types.ts";
@@ -19,6 +20,7 @@ import type { SearchStrategy } from "./types.ts";
 export const STRATEGIES: Readonly<Record<string, SearchStrategy>> = Object.freeze({
   grid: gridSearch,
   random: randomSearch,
+  bayes: bayesSearch,
 });
 
 /**

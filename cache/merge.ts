@@ -1,0 +1,162 @@
+/**
+ * Entry keys and the merge rules of the cache: trials are deduplicated by config (the newer
+ * record wins) and the best config is recomputed from them.
+ *
+ * @module
+ */
+import type { Config } from "../kernels/types.ts";
+import type { TrialRecord } from "../tuner/types.ts";
+import { configKey } from "../search/space.ts";
+import type { CacheBest, CacheEntry } from "./types.ts";
+
+/**
+ * The key of an entry in a cache file: `${kernel}@v${kernelVersion}/${problemKey}`. Entries of
+ * another kernel version have another key, so they are never looked up.
+ *
+ * Throws `RangeError` for an empty kernel name or one containing `@` or `/`, a version that is
+ * not an integer >= 0, or an empty problem key.
+ *
+ * @example Key of a matmul entry
+ * ```ts
+ * import { entryKey } from "./merge.ts";
+ * console.log(entryKey("matmul", 3, "f32_b1_m512_n512_k512")); // "matmul@v3/f32_b1_m512_n512_k512"
+ * ```
+ */
+export function entryKey(kernel: string, kernelVersion: number, problemKey: string): string {
+  if (typeof kernel !== "string" || kernel === "" || /[@/\s]/.test(kernel)) {
+    throw new RangeError(
+      `'kernel' must be a non-empty name without '@', '/' or spaces: current value is ${
+        JSON.stringify(kernel)
+      }`,
+    );
+  }
+  if (!Number.isSafeInteger(kernelVersion) || kernelVersion < 0) {
+    throw new RangeError(
+      `'kernelVersion' must be an integer >= 0: current value is ${kernelVersion}`,
+    );
+  }
+  if (typeof problemKey !== "string" || problemKey === "") {
+    throw new RangeError(
+      `'problemKey' must be a non-empty string: current value is ${JSON.stringify(problemKey)}`,
+    );
+  }
+  return `${kernel}@v${kernelVersion}/${problemKey}`;
+}
+
+/**
+ * Merges trial lists: one record per config (by `configKey`), a record of `incoming` replacing an
+ * `existing` one in place; new configs are appended in order.
+ *
+ * @example A newer trial replaces an older one
+ * ```ts
+ * import { mergeTrials } from "./merge.ts";
+ * const merged = mergeTrials(
+ *   [{ config: { x: 1 }, status: "ok", timeMs: 2 }],
+ *   [{ config: { x: 1 }, status: "ok", timeMs: 1.5 }, { config: { x: 2 }, status: "wrong", timeMs: null }],
+ * );
+ * console.log(merged.map((t) => t.timeMs)); // [1.5, null]
+ * ```
+ */
+export function mergeTrials(
+  existing: readonly TrialRecord[],
+  incoming: readonly TrialRecord[],
+): TrialRecord[] {
+  const merged = [...existing];
+  if (incoming.length <= 8) {
+    // The common case (one trial recorded after another): scanning with a comparison that
+    // allocates nothing is several times faster than keying thousands of stored configs.
+    for (const trial of incoming) {
+      const at = merged.findIndex((old) => sameConfigKey(old.config, trial.config));
+      if (at === -1) merged.push(trial);
+      else merged[at] = trial;
+    }
+    return merged;
+  }
+  const index = new Map<string, number>();
+  merged.forEach((trial, i) => index.set(configKey(trial.config), i));
+  for (const trial of incoming) {
+    const key = configKey(trial.config);
+    const at = index.get(key);
+    if (at === undefined) {
+      index.set(key, merged.length);
+      merged.push(trial);
+    } else {
+      merged[at] = trial;
+    }
+  }
+  return merged;
+}
+
+/** `configKey(a) === configKey(b)`, without building the keys. */
+function sameConfigKey(a: Config, b: Config): boolean {
+  let count = 0;
+  for (const name in a) {
+    if (!Object.hasOwn(a, name)) continue;
+    if (!Object.hasOwn(b, name) || String(a[name]) !== String(b[name])) return false;
+    count++;
+  }
+  for (const name in b) if (Object.hasOwn(b, name)) count--;
+  return count === 0;
+}
+
+/**
+ * The fastest trial of status `"ok"` (the first one on ties), or `null` when none ran correctly.
+ *
+ * @example Pick the fastest correct trial
+ * ```ts
+ * import { bestOf } from "./merge.ts";
+ * const best = bestOf([
+ *   { config: { x: 1 }, status: "ok", timeMs: 2 },
+ *   { config: { x: 2 }, status: "ok", timeMs: 1 },
+ *   { config: { x: 3 }, status: "timeout", timeMs: null },
+ * ]);
+ * console.log(best); // { config: { x: 2 }, timeMs: 1 }
+ * ```
+ */
+export function bestOf(trials: readonly TrialRecord[]): CacheBest | null {
+  let best: CacheBest | null = null;
+  for (const trial of trials) {
+    const time = trial.timeMs;
+    if (trial.status !== "ok" || time === null || !Number.isFinite(time)) continue;
+    if (best === null || time < best.timeMs) best = { config: trial.config, timeMs: time };
+  }
+  return best;
+}
+
+/**
+ * Merges two versions of the same entry (for imports): the union of their trials, where the
+ * entry with the later `updatedAt` wins conflicts (`incoming` on ties); `complete` if either was;
+ * the default config of the newer one when it has one; best recomputed.
+ *
+ * @example Merge two machines' results
+ * ```ts
+ * import { mergeEntries } from "./merge.ts";
+ * const base = {
+ *   kernel: "matmul", kernelVersion: 1, problemKey: "p", problem: null, best: null,
+ *   defaultConfig: null, defaultTimeMs: null, strategy: "grid", complete: false,
+ * };
+ * const merged = mergeEntries(
+ *   { ...base, trials: [{ config: { x: 1 }, status: "ok", timeMs: 3 }], updatedAt: "2026-01-01T00:00:00Z" },
+ *   { ...base, trials: [{ config: { x: 2 }, status: "ok", timeMs: 2 }], updatedAt: "2026-01-02T00:00:00Z", complete: true },
+ * );
+ * console.log(merged.trials.length, merged.best?.timeMs, merged.complete); // 2 2 true
+ * ```
+ */
+export function mergeEntries(existing: CacheEntry, incoming: CacheEntry): CacheEntry {
+  const incomingIsNewer = Date.parse(incoming.updatedAt) >= Date.parse(existing.updatedAt);
+  const [older, newer] = incomingIsNewer ? [existing, incoming] : [incoming, existing];
+  const trials = mergeTrials(older.trials, newer.trials);
+  const defaults = newer.defaultConfig !== null ? newer : older;
+  return {
+    ...older,
+    ...newer,
+    problem: newer.problem ?? older.problem,
+    trials,
+    best: bestOf(trials),
+    defaultConfig: defaults.defaultConfig,
+    defaultTimeMs: defaults.defaultTimeMs,
+    strategy: newer.strategy !== "" ? newer.strategy : older.strategy,
+    complete: older.complete || newer.complete,
+    updatedAt: newer.updatedAt,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The matmul kernel family: `C[batch, m, n] = A[batch, m, k] · B[batch, k, n] (+ bias[n])`,
+ * then an optional ReLU, row-major, f32 or f16 storage. Two variants (register-blocked, and
+ * workgroup-memory tiled) with tunable tiles, per-thread blocks, vector width and k unrolling.
+ * Shapes are baked into the WGSL, so every program is specific to one problem.
+ *
+ * @module
+ */
+import type { Config, DeviceCaps, KernelFamily, KernelProgram, SearchSpace } from "../types.ts";
+import { generateMatmul } from "./codegen.ts";
+import { parseMatmulConfig } from "./config.ts";
+import {
+  type MatmulProblem,
+  matmulFlops,
+  matmulProblemKey,
+  normalizeMatmulProblem,
+  parseMatmulShape,
+} from "./problem.ts";
+import { makeMatmulInputs, matmulReference, matmulTolerance } from "./reference.ts";
+import { defaultMatmulConfig, matmulSpace } from "./space.ts";
+
+export type { MatmulProblem } from "./problem.ts";
+
+/**
+ * The matmul family as the tuner and `runOp` see it. Bindings are `a`, `b`, `bias` (when
+ * `problem.bias`) and the output `c`.
+ *
+ * @example Generate the default kernel of a problem (no GPU needed)
+ * ```ts
+ * import { DEFAULT_CAPS } from "../types.ts";
+ * import { matmulFamily } from "./family.ts";
+ * const problem = matmulFamily.parseShape("256x256x256");
+ * const config = matmulFamily.defaultConfig(problem, DEFAULT_CAPS);
+ * const program = matmulFamily.generate(problem, config, DEFAULT_CAPS);
+ * console.log(program.bindings.map((b) => b.name)); // ["a", "b", "c"]
+ * ```
+ *
+ * @example Run it on the GPU and compare with the reference
+ * ```ts ignore
+ * import { compareToReference, matmulFamily, openDevice, runProgram } from "@wgtune/wgtune";
+ * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 129, n: 65, k: 257, bias: true });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
+ * const inputs = matmulFamily.makeInputs(problem, 1);
+ * const out = await runProgram(gpu, program, inputs);
+ * const check = compareToReference(out, matmulFamily.reference(problem, inputs), matmulFamily.tolerance(problem));
+ * console.log(check.ok); // true
+ * ```
+ */
+export const matmulFamily: KernelFamily<MatmulProblem> = Object.freeze({
+  name: "matmul",
+  version: 1,
+  normalizeProblem: (problem: unknown): MatmulProblem => normalizeMatmulProblem(problem),
+  parseShape: (shape: string, dtype?: string): MatmulProblem => parseMatmulShape(shape, dtype),
+  problemKey: (problem: MatmulProblem): string => matmulProblemKey(problem),
+  space: (problem: MatmulProblem, caps: DeviceCaps): SearchSpace => matmulSpace(problem, caps),
+  defaultConfig: (problem: MatmulProblem, caps: DeviceCaps): Config =>
+    defaultMatmulConfig(problem, caps),
+  generate: (problem: MatmulProblem, config: Config, caps: DeviceCaps): KernelProgram =>
+    generateMatmul(problem, parseMatmulConfig(config), caps),
+  flops: (problem: MatmulProblem): number => matmulFlops(problem),
+  makeInputs: (problem: MatmulProblem, seed: number) => makeMatmulInputs(problem, seed),
+  reference: (problem: MatmulProblem, inputs: Parameters<typeof matmulReference>[1]) =>
+    matmulReference(problem, inputs),
+  tolerance: (problem: MatmulProblem) => matmulTolerance(problem),
+});

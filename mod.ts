@@ -1,0 +1,46 @@
+/**
+ * wgtune: a WebGPU kernel autotuner. It generates parameterized WGSL compute kernels, searches
+ * their config spaces under budgets, checks every candidate against a float64 reference, and caches
+ * the winner per device fingerprint.
+ *
+ * @example Open a device, multiply, and tune
+ * ```ts ignore
+ * import { matmul, openDevice, tune } from "@wgtune/wgtune";
+ * const gpu = await openDevice();
+ * const c = await matmul(gpu, a, b, { m: 256, n: 256, k: 256 });
+ * const r = await tune(gpu, { op: "matmul", problem: { m: 256, n: 256, k: 256 } }, {
+ *   strategy: "random",
+ *   maxEvals: 20,
+ * });
+ * console.log(r.best.config, `${r.speedup.toFixed(2)}x over the default`);
+ * ```
+ *
+ * @module
+ */
+export * from "./gpu/device.ts";
+export * from "./gpu/fingerprint.ts";
+export * from "./gpu/program.ts";
+export * from "./gpu/tensor_io.ts";
+export * from "./kernels/types.ts";
+export * from "./kernels/registry.ts";
+export * from "./kernels/matmul/family.ts";
+export * from "./search/types.ts";
+export * from "./search/space.ts";
+export * from "./search/grid.ts";
+export * from "./search/random.ts";
+export * from "./search/bayes.ts";
+export * from "./search/replay.ts";
+export * from "./search/registry.ts";
+export * from "./tuner/types.ts";
+export * from "./tuner/tune.ts";
+export * from "./tuner/candidate.ts";
+export * from "./tuner/runners.ts";
+export * from "./tuner/warm_start.ts";
+export * from "./tuner/device_fit.ts";
+export * from "./tuner/measure.ts";
+export * from "./tuner/stats.ts";
+export * from "./tuner/validate.ts";
+export * from "./cache/mod.ts";
+export * from "./ops/kernel_handle.ts";
+export * from "./ops/run_op.ts";
+export * from "./ops/matmul.ts";
