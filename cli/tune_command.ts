@@ -1,0 +1,171 @@
+/**
+ * `wgtune tune`: tunes one op for a list of shapes (or the embedded default set) on one device,
+ * with progress on stderr and a table (or one JSON document) on stdout. Ctrl-C stops the search,
+ * prints what was tuned so far and exits with 130; every finished trial is already in the cache.
+ *
+ * @module
+ */
+import { openDevice } from "../gpu/device.ts";
+import { getKernel } from "../kernels/registry.ts";
+import { getStrategy } from "../search/registry.ts";
+import { tune } from "../tuner/tune.ts";
+import type { TuneResult } from "../tuner/types.ts";
+import {
+  DEFAULT_CANDIDATE_TIMEOUT_S,
+  DEFAULT_MAX_EVALS,
+  DEFAULT_SHAPES,
+  DEFAULT_TIME_LIMIT_S,
+} from "./defaults.ts";
+import { EXIT_INTERRUPTED, EXIT_OK, UsageError } from "./errors.ts";
+import { stderrIsTerminal, terminalColumns, writeErr, writeOut } from "./io.ts";
+import {
+  BACKENDS,
+  DTYPES,
+  ISOLATIONS,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  positiveSeconds,
+} from "./options.ts";
+import { Progress } from "./progress.ts";
+import { deviceJson, formatResultTable, resultJson, SCHEMA_VERSION, TOOL } from "./report.ts";
+import type { TuneReportJson } from "./report.ts";
+import { cacheDirOption } from "./cache_dir.ts";
+
+/** The options of `wgtune tune` as commander hands them over (strings, unvalidated). */
+export interface TuneCommandOptions {
+  /** `--op`. */
+  op: string;
+  /** `--shape`, repeatable. */
+  shape?: string[];
+  /** `--dtype`. */
+  dtype: string;
+  /** `--strategy`. */
+  strategy: string;
+  /** `--max-evals`. */
+  maxEvals?: string;
+  /** `--time-limit`, seconds. */
+  timeLimit?: string;
+  /** `--candidate-timeout`, seconds. */
+  candidateTimeout?: string;
+  /** `--seed`. */
+  seed?: string;
+  /** `--backend`. */
+  backend: string;
+  /** `--isolation`. */
+  isolation: string;
+  /** `--cache-dir`. */
+  cacheDir?: string;
+  /** `--force`. */
+  force?: boolean;
+  /** `--json`. */
+  json?: boolean;
+}
+
+/** Runs `wgtune tune` and returns the exit code. User errors are thrown. */
+export async function tuneCommand(options: TuneCommandOptions): Promise<number> {
+  // Everything the user typed is checked before the device is opened.
+  const family = getKernel(options.op);
+  const strategy = getStrategy(options.strategy).name;
+  const dtype = oneOf("--dtype", options.dtype, DTYPES);
+  const backend = oneOf("--backend", options.backend, BACKENDS);
+  const isolation = oneOf("--isolation", options.isolation, ISOLATIONS);
+  const maxEvals = options.maxEvals === undefined
+    ? DEFAULT_MAX_EVALS
+    : positiveInteger("--max-evals", options.maxEvals);
+  const timeLimitS = options.timeLimit === undefined
+    ? DEFAULT_TIME_LIMIT_S
+    : positiveSeconds("--time-limit", options.timeLimit);
+  const candidateTimeoutS = options.candidateTimeout === undefined
+    ? DEFAULT_CANDIDATE_TIMEOUT_S
+    : positiveSeconds("--candidate-timeout", options.candidateTimeout);
+  const seed = options.seed === undefined ? 1 : nonNegativeInteger("--seed", options.seed);
+  const shapes = options.shape ?? DEFAULT_SHAPES[family.name];
+  if (!shapes || shapes.length === 0) {
+    throw new UsageError(`op '${family.name}' has no default problem set: pass --shape`);
+  }
+  const problems = shapes.map((shape) => ({
+    shape,
+    problem: family.parseShape(shape, dtype),
+  }));
+  const cacheDir = cacheDirOption(options.cacheDir);
+  const force = options.force ?? false;
+
+  const gpu = await openDevice({ backend });
+  const isTty = stderrIsTerminal();
+  const progress = new Progress({
+    write: writeErr,
+    isTty,
+    columns: isTty ? terminalColumns() : 80,
+    timeLimitMs: timeLimitS * 1000,
+  });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) Deno.exit(EXIT_INTERRUPTED);
+    progress.clear();
+    writeErr("wgtune: interrupted: finishing the current candidate (Ctrl-C again to quit now)\n");
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  const done: { name: string; shape: string; result: TuneResult }[] = [];
+  try {
+    writeErr(
+      `wgtune: device ${gpu.backend}: ${gpu.info.description || gpu.info.device} ` +
+        `(${gpu.fingerprint.slug}); cache ${cacheDir}\n`,
+    );
+    for (const [index, { shape, problem }] of problems.entries()) {
+      if (controller.signal.aborted) break;
+      const name = `${family.name} ${shape} ${dtype}`;
+      progress.startProblem(index, problems.length, name);
+      const result = await tune(gpu, { op: family.name, problem }, {
+        strategy,
+        maxEvals,
+        timeLimitMs: timeLimitS * 1000,
+        candidateTimeoutMs: candidateTimeoutS * 1000,
+        seed,
+        cacheDir,
+        force,
+        isolation,
+        signal: controller.signal,
+        onEvent: (event) => progress.onEvent(event),
+      });
+      progress.finishProblem(result);
+      done.push({ name, shape, result });
+    }
+  } finally {
+    progress.clear();
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
+  const interrupted = controller.signal.aborted;
+  if (interrupted && done.length < problems.length) {
+    writeErr(`wgtune: interrupted: ${problems.length - done.length} problem(s) not tuned\n`);
+  }
+  if (options.json) {
+    const report: TuneReportJson = {
+      schemaVersion: SCHEMA_VERSION,
+      tool: TOOL,
+      device: deviceJson(gpu),
+      settings: {
+        op: family.name,
+        dtype,
+        strategy,
+        maxEvals,
+        timeLimitS,
+        candidateTimeoutS,
+        seed,
+        force,
+        isolation,
+        cacheDir,
+      },
+      interrupted,
+      results: done.map(({ shape, result }) => resultJson(result, shape)),
+    };
+    writeOut(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (done.length > 0) {
+    writeOut(`${formatResultTable(done)}\n`);
+  }
+  gpu.close();
+  return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+}
