@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { attentionFamily } from "./attention/family.ts";
+import { conv2dFamily } from "./conv2d/family.ts";
 import { matmulFamily } from "./matmul/family.ts";
 import type { AnyKernelFamily } from "./types.ts";
 
@@ -17,6 +19,8 @@ import type { AnyKernelFamily } from "./types.ts";
  */
 export const KERNELS: Readonly<Record<string, AnyKernelFamily>> = Object.freeze({
   matmul: matmulFamily,
+  attention: attentionFamily,
+  conv2d: conv2dFamily,
 });
 
 /**

@@ -2,22 +2,30 @@
  * WGSL generation for matmul. Pure: problem + config + device capabilities in, a
  * {@linkcode KernelProgram} out.
  *
- * Shapes (m, n, k, batch strides) are baked into the WGSL as constants rather than passed as
- * uniforms: the generator then resolves bounds checks, loop trip counts and the k-loop remainder
- * at generation time, and every size appears in the shader key. The price is one compiled pipeline
- * per shape, which a per-shape autotuner pays anyway.
+ * The sizes m, n and k are baked into the WGSL as constants rather than passed as uniforms: the
+ * generator then resolves index clamps, loop trip counts and the k-loop remainder at generation
+ * time, and every size appears in the shader key. The price is one compiled pipeline per shape,
+ * which a per-shape autotuner pays anyway. The batch count is not baked in: batch `z` is
+ * `workgroup_id.z`, so problems that differ only in batch share code and shader key.
  *
  * Both variants give each thread a `threadM × threadN` block of C held in registers as
  * `threadN / vec` vectors per row, accumulate in f32 (also for f16 storage) and clamp load indices
  * into range instead of branching, so the inner loop has no conditions; only the final stores are
  * guarded. The epilogue adds the bias and applies the activation.
  *
+ * - `"register"`: every thread streams its rows of A (as vec4 along k when 4 divides k and the
+ *   unroll) and its columns of B (as vecN along n) from storage; no workgroup memory, no barriers.
+ *   On CPU-backed adapters (lavapipe), where each storage load is a per-lane scalar loop, large
+ *   per-thread tiles that reuse every loaded value many times win.
+ * - `"shared"`: the workgroup stages a tileM×tileK slice of A and a tileK×tileN slice of B in
+ *   workgroup memory (zero-filled past the edges), then every thread reads its operands there.
+ *
  * @module
  */
 import type { BufferBinding, DeviceCaps, KernelProgram } from "../types.ts";
 import {
-  matmulConfigError,
   type MatmulConfig,
+  matmulConfigError,
   matmulDispatch,
   matmulProblemError,
   matmulWorkgroupSize,
@@ -110,9 +118,7 @@ function header(problem: MatmulProblem, config: MatmulConfig, aVec: number): str
   let binding = 2;
   if (problem.bias) {
     lines.push(
-      `@group(0) @binding(${binding++}) var<storage, read> bias: array<${
-        vecType(t, config.vec)
-      }>;`,
+      `@group(0) @binding(${binding++}) var<storage, read> bias: array<${vecType(t, config.vec)}>;`,
     );
   }
   lines.push(
@@ -301,7 +307,7 @@ function sharedKernel(problem: MatmulProblem, config: MatmulConfig): string {
  * The shader key: exactly the values the generated code depends on (kernel version aside). The
  * batch is not among them: it only sets the dispatch's z count.
  *
- * @example
+ * @example Key of a register-blocked config
  * ```ts
  * import { matmulShaderKey } from "./codegen.ts";
  * import { normalizeMatmulProblem } from "./problem.ts";

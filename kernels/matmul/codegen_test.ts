@@ -69,7 +69,11 @@ Deno.test("generateMatmul() binds a, b, bias, then c with batch-sized element co
     { name: "c", dtype: "f16", elements: 80, access: "read_write" },
   ]);
   for (let i = 0; i < 4; i++) assert.match(program.code, new RegExp(`@binding\\(${i}\\)`));
-  const plain = generateMatmul({ ...problem, bias: false }, { ...REGISTER, tileM: 8, threadM: 1 }, CAPS);
+  const plain = generateMatmul(
+    { ...problem, bias: false },
+    { ...REGISTER, tileM: 8, threadM: 1 },
+    CAPS,
+  );
   assert.deepEqual(plain.bindings.map((b) => b.name), ["a", "b", "c"]);
   assert.ok(!plain.code.includes("bias"));
 });
@@ -82,10 +86,13 @@ Deno.test("generateMatmul() throws a RangeError with the reason, when the config
   const f16 = normalizeMatmulProblem({ m: 8, n: 8, k: 8, dtype: "f16" });
   assert.throws(() => generateMatmul(f16, REGISTER, DEFAULT_CAPS), /shader-f16/);
   const tight = { ...CAPS, maxWorkgroupStorageBytes: 1024 };
-  assert.throws(() => generateMatmul(normalizeMatmulProblem({ m: 64, n: 64, k: 64 }), SHARED, tight), {
-    name: "RangeError",
-    message: /workgroup memory 6144 bytes/,
-  });
+  assert.throws(
+    () => generateMatmul(normalizeMatmulProblem({ m: 64, n: 64, k: 64 }), SHARED, tight),
+    {
+      name: "RangeError",
+      message: /workgroup memory 6144 bytes/,
+    },
+  );
 });
 
 Deno.test("matmulShaderKey() changes with every parameter that changes the code, and only those", () => {

@@ -7,12 +7,28 @@
 import type { Config, DeviceCaps } from "../types.ts";
 import type { MatmulProblem } from "./problem.ts";
 
-/** Kernel variants: register-blocked without workgroup memory, or workgroup-memory tiled. */
+/**
+ * Kernel variants: register-blocked without workgroup memory, or workgroup-memory tiled.
+ *
+ * @example
+ * ```ts
+ * import type { MatmulVariant } from "./config.ts";
+ * const variant: MatmulVariant = "shared";
+ * ```
+ */
 export type MatmulVariant = "register" | "shared";
 
 /**
  * A typed matmul config. All sizes are powers of two. (A type alias rather than an interface so
  * that it is assignable to the generic `Config` record.)
+ *
+ * @example The heuristic default of a large problem
+ * ```ts
+ * import type { MatmulConfig } from "./config.ts";
+ * const config: MatmulConfig = {
+ *   variant: "register", tileM: 32, tileN: 32, tileK: 8, threadM: 4, threadN: 4, vec: 4, unroll: 4,
+ * };
+ * ```
  */
 export type MatmulConfig = {
   /** `"register"`: each thread reads A and B from storage into registers, no barriers.
@@ -45,7 +61,7 @@ function isPowerOfTwo(x: number): boolean {
  * Reads a plain {@linkcode Config} as a {@linkcode MatmulConfig}; throws a `TypeError` or
  * `RangeError` naming the missing or malformed parameter.
  *
- * @example
+ * @example Read a config
  * ```ts
  * import { parseMatmulConfig } from "./config.ts";
  * const c = parseMatmulConfig({
@@ -78,17 +94,50 @@ export function parseMatmulConfig(config: Config): MatmulConfig {
   return { variant, ...out } as unknown as MatmulConfig;
 }
 
-/** Workgroup size `[x, y, 1]` of a config: x threads along n, y along m. */
+/**
+ * Workgroup size `[x, y, 1]` of a config: x threads along n, y along m.
+ *
+ * @example A 32×64 tile with 4×8 outputs per thread
+ * ```ts
+ * import { matmulWorkgroupSize } from "./config.ts";
+ * console.log(matmulWorkgroupSize({
+ *   variant: "register", tileM: 32, tileN: 64, tileK: 8, threadM: 4, threadN: 8, vec: 4, unroll: 4,
+ * })); // [8, 8, 1]
+ * ```
+ */
 export function matmulWorkgroupSize(config: MatmulConfig): [number, number, number] {
   return [config.tileN / config.threadN, config.tileM / config.threadM, 1];
 }
 
-/** Bytes of workgroup memory a config uses (both staged tiles, held as f32). */
+/**
+ * Bytes of workgroup memory a config uses: both staged tiles, held as f32, for the shared
+ * variant; none for the register variant.
+ *
+ * @example Workgroup memory of a shared config
+ * ```ts
+ * import { matmulWorkgroupBytes } from "./config.ts";
+ * console.log(matmulWorkgroupBytes({
+ *   variant: "shared", tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4, vec: 4, unroll: 4,
+ * })); // 8192
+ * ```
+ */
 export function matmulWorkgroupBytes(config: MatmulConfig): number {
   return config.variant === "shared" ? (config.tileM + config.tileN) * config.tileK * 4 : 0;
 }
 
-/** Workgroup counts `[x, y, z]`: tiles along n, tiles along m, batch. */
+/**
+ * Workgroup counts `[x, y, z]`: tiles along n, tiles along m (rounded up), batch.
+ *
+ * @example Dispatch of an odd batched shape
+ * ```ts
+ * import { matmulDispatch } from "./config.ts";
+ * import { normalizeMatmulProblem } from "./problem.ts";
+ * const problem = normalizeMatmulProblem({ m: 129, n: 65, k: 7, batch: 3 });
+ * console.log(matmulDispatch(problem, {
+ *   variant: "register", tileM: 32, tileN: 64, tileK: 8, threadM: 4, threadN: 8, vec: 1, unroll: 4,
+ * })); // [2, 5, 3]
+ * ```
+ */
 export function matmulDispatch(
   problem: MatmulProblem,
   config: MatmulConfig,
@@ -161,8 +210,12 @@ export function matmulConfigError(
   const problemError = matmulProblemError(problem, caps);
   if (problemError) return problemError;
   const { tileM, tileN, tileK, threadM, threadN, vec, unroll, variant } = config;
-  if (threadM > tileM) return `'threadM' must be at most tileM (${tileM}): current value is ${threadM}`;
-  if (threadN > tileN) return `'threadN' must be at most tileN (${tileN}): current value is ${threadN}`;
+  if (threadM > tileM) {
+    return `'threadM' must be at most tileM (${tileM}): current value is ${threadM}`;
+  }
+  if (threadN > tileN) {
+    return `'threadN' must be at most tileN (${tileN}): current value is ${threadN}`;
+  }
   if (vec > 4) return `'vec' must be 1, 2 or 4: current value is ${vec}`;
   if (vec > threadN) return `'vec' must divide threadN (${threadN}): current value is ${vec}`;
   if (problem.n % vec !== 0) return `'vec' must divide n (${problem.n}): current value is ${vec}`;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
 import {
-  matmulConfigError,
   type MatmulConfig,
+  matmulConfigError,
   matmulDispatch,
   matmulProblemError,
   matmulWorkgroupBytes,

@@ -6,12 +6,20 @@
  *
  * @module
  */
-import type { Config, DeviceCaps, KernelFamily, KernelProgram, SearchSpace } from "../types.ts";
+import type {
+  Config,
+  DeviceCaps,
+  HostTensor,
+  KernelFamily,
+  KernelProgram,
+  SearchSpace,
+  Tolerance,
+} from "../types.ts";
 import { generateMatmul } from "./codegen.ts";
 import { parseMatmulConfig } from "./config.ts";
 import {
-  type MatmulProblem,
   matmulFlops,
+  type MatmulProblem,
   matmulProblemKey,
   normalizeMatmulProblem,
   parseMatmulShape,
@@ -19,6 +27,7 @@ import {
 import { makeMatmulInputs, matmulReference, matmulTolerance } from "./reference.ts";
 import { defaultMatmulConfig, matmulSpace } from "./space.ts";
 
+export type { MatmulConfig } from "./config.ts";
 export type { MatmulProblem } from "./problem.ts";
 
 /**
@@ -59,8 +68,9 @@ export const matmulFamily: KernelFamily<MatmulProblem> = Object.freeze({
   generate: (problem: MatmulProblem, config: Config, caps: DeviceCaps): KernelProgram =>
     generateMatmul(problem, parseMatmulConfig(config), caps),
   flops: (problem: MatmulProblem): number => matmulFlops(problem),
-  makeInputs: (problem: MatmulProblem, seed: number) => makeMatmulInputs(problem, seed),
-  reference: (problem: MatmulProblem, inputs: Parameters<typeof matmulReference>[1]) =>
+  makeInputs: (problem: MatmulProblem, seed: number): HostTensor[] =>
+    makeMatmulInputs(problem, seed),
+  reference: (problem: MatmulProblem, inputs: readonly HostTensor[]): Float64Array =>
     matmulReference(problem, inputs),
-  tolerance: (problem: MatmulProblem) => matmulTolerance(problem),
+  tolerance: (problem: MatmulProblem): Tolerance => matmulTolerance(problem),
 });

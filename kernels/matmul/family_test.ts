@@ -106,7 +106,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "matmulFamily kernels match the reference, for a large register-blocked tile on an odd shape",
+  name:
+    "matmulFamily kernels match the reference, for a large register-blocked tile on an odd shape",
   ignore: !GPU_AVAILABLE,
   async fn() {
     const problem = matmulFamily.parseShape("70x132x37");

@@ -5,13 +5,40 @@
  * @module
  */
 
-/** Element type of a matmul's inputs and output. */
+/**
+ * Element type of a matmul's inputs and output.
+ *
+ * @example
+ * ```ts
+ * import type { MatmulDtype } from "./problem.ts";
+ * const dtype: MatmulDtype = "f16";
+ * ```
+ */
 export type MatmulDtype = "f32" | "f16";
 
-/** Epilogue applied after the optional bias. */
+/**
+ * Epilogue applied after the optional bias.
+ *
+ * @example
+ * ```ts
+ * import type { MatmulActivation } from "./problem.ts";
+ * const activation: MatmulActivation = "relu";
+ * ```
+ */
 export type MatmulActivation = "none" | "relu";
 
-/** A normalized matmul problem: every field present and validated. */
+/**
+ * A normalized matmul problem: every field present and validated (see
+ * {@linkcode normalizeMatmulProblem} for the defaults).
+ *
+ * @example A batched f16 problem with fused bias and ReLU
+ * ```ts
+ * import type { MatmulProblem } from "./problem.ts";
+ * const problem: MatmulProblem = {
+ *   m: 128, n: 64, k: 256, batch: 4, dtype: "f16", bias: true, activation: "relu",
+ * };
+ * ```
+ */
 export interface MatmulProblem {
   /** Rows of A and C. */
   readonly m: number;
@@ -39,7 +66,9 @@ function describe(value: unknown): string {
 
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== "number") {
-    throw new TypeError(`'${name}' must be a positive integer: current value is ${describe(value)}`);
+    throw new TypeError(
+      `'${name}' must be a positive integer: current value is ${describe(value)}`,
+    );
   }
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(`'${name}' must be a positive integer: current value is ${value}`);
@@ -156,7 +185,7 @@ export function matmulProblemKey(problem: MatmulProblem): string {
 /**
  * Floating-point operations of one run: `2·batch·m·n·k` (bias and activation are not counted).
  *
- * @example
+ * @example FLOPs of a batched problem
  * ```ts
  * import { matmulFlops, normalizeMatmulProblem } from "./problem.ts";
  * console.log(matmulFlops(normalizeMatmulProblem({ m: 2, n: 3, k: 4, batch: 5 }))); // 240

@@ -11,7 +11,7 @@ import type { MatmulProblem } from "./problem.ts";
  * Deterministic pseudo-random inputs `a`, `b` (and `bias` when the problem has one), uniform in
  * [-1, 1); f16 problems get values already rounded to f16, exactly what the GPU will read.
  *
- * @example
+ * @example Inputs of a problem with bias
  * ```ts
  * import { makeMatmulInputs } from "./reference.ts";
  * import { normalizeMatmulProblem } from "./problem.ts";
@@ -99,7 +99,7 @@ export function matmulReference(
  * bound `u · √(k+1) · Σ|aᵢbᵢ|` with Σ|aᵢbᵢ| ≤ k + 1), so `atol` is twice that. The output's own
  * rounding is relative: 2u for f32, 2⁻¹⁰ (twice f16's roundoff) for f16.
  *
- * @example
+ * @example Tolerance of a long f16 reduction
  * ```ts
  * import { matmulTolerance } from "./reference.ts";
  * import { normalizeMatmulProblem } from "./problem.ts";

@@ -14,15 +14,35 @@ Deno.test("matmulReference() computes a hand-checked batched product with bias a
   });
   const a = new Float32Array([
     // batch 0: [[1, 2, 3], [4, 5, 6]]
-    1, 2, 3, 4, 5, 6,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
     // batch 1: [[1, 0, -1], [0, 0, 0]]
-    1, 0, -1, 0, 0, 0,
+    1,
+    0,
+    -1,
+    0,
+    0,
+    0,
   ]);
   const b = new Float32Array([
     // batch 0: [[1, 0], [0, 1], [1, -1]]
-    1, 0, 0, 1, 1, -1,
+    1,
+    0,
+    0,
+    1,
+    1,
+    -1,
     // batch 1: [[2, 3], [4, 5], [6, 7]]
-    2, 3, 4, 5, 6, 7,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
   ]);
   const bias = new Float32Array([0.5, -1]);
   const out = matmulReference(problem, [{ name: "a", data: a }, { name: "b", data: b }, {

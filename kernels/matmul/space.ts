@@ -20,21 +20,30 @@
  * @module
  */
 import type { Config, DeviceCaps, SearchSpace } from "../types.ts";
-import { matmulConfigError, type MatmulConfig, matmulProblemError } from "./config.ts";
+import { type MatmulConfig, matmulConfigError, matmulProblemError } from "./config.ts";
 import type { MatmulProblem } from "./problem.ts";
 
-/** Values of each tunable, in the order a grid search visits them. */
-export const MATMUL_PARAM_VALUES: Readonly<Record<keyof MatmulConfig, readonly (number | string)[]>> =
-  Object.freeze({
-    variant: ["register", "shared"],
-    tileM: [1, 2, 4, 8, 16, 32, 64, 128],
-    tileN: [1, 2, 4, 8, 16, 32, 64, 128, 256],
-    tileK: [8, 16, 32],
-    threadM: [1, 2, 4, 8, 16, 32],
-    threadN: [1, 2, 4, 8, 16, 32],
-    vec: [1, 2, 4],
-    unroll: [4, 8],
-  });
+/**
+ * Values of each tunable, in the order a grid search visits them.
+ *
+ * @example
+ * ```ts
+ * import { MATMUL_PARAM_VALUES } from "./space.ts";
+ * console.log(MATMUL_PARAM_VALUES.variant); // ["register", "shared"]
+ * ```
+ */
+export const MATMUL_PARAM_VALUES: Readonly<
+  Record<keyof MatmulConfig, readonly (number | string)[]>
+> = Object.freeze({
+  variant: ["register", "shared"],
+  tileM: [1, 2, 4, 8, 16, 32, 64, 128],
+  tileN: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  tileK: [8, 16, 32],
+  threadM: [1, 2, 4, 8, 16, 32],
+  threadN: [1, 2, 4, 8, 16, 32],
+  vec: [1, 2, 4],
+  unroll: [4, 8],
+});
 
 function nextPowerOfTwo(x: number): number {
   return 2 ** Math.ceil(Math.log2(x));
@@ -67,7 +76,9 @@ function pruner(
   const firstTileK = MATMUL_PARAM_VALUES.tileK[0];
   return (config) => {
     const { variant, tileM, tileN, tileK, threadM, threadN, vec, unroll } = config;
-    if (variant === "register" && tileK !== firstTileK) return "tileK unused by the register variant";
+    if (variant === "register" && tileK !== firstTileK) {
+      return "tileK unused by the register variant";
+    }
     if (tileM > mCap) return "tileM larger than m needs";
     if (tileN > nCap) return "tileN larger than n needs";
     const perThread = threadM * threadN;
@@ -136,7 +147,7 @@ export function matmulSpace(problem: MatmulProblem, caps: DeviceCaps): SearchSpa
  * hand-pick. It shrinks for small problems and small device limits, and is always in
  * {@linkcode matmulSpace}.
  *
- * @example
+ * @example Default of a 512³ problem
  * ```ts
  * import { DEFAULT_CAPS } from "../types.ts";
  * import { normalizeMatmulProblem } from "./problem.ts";

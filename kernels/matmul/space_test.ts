@@ -20,7 +20,11 @@ const SMALL_CAPS: DeviceCaps = {
   maxWorkgroupStorageBytes: 4096,
   shaderF16: true,
 };
-const TINY_CAPS: DeviceCaps = { ...SMALL_CAPS, maxInvocationsPerWorkgroup: 16, maxWorkgroupSizeX: 2 };
+const TINY_CAPS: DeviceCaps = {
+  ...SMALL_CAPS,
+  maxInvocationsPerWorkgroup: 16,
+  maxWorkgroupSizeX: 2,
+};
 const PROBLEMS: MatmulProblem[] = [
   { m: 1, n: 1, k: 1 },
   { m: 7, n: 13, k: 5 },

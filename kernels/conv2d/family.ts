@@ -1,0 +1,99 @@
+/**
+ * The conv2d kernel family: 2-D convolution with ONNX `Conv` semantics (strides, asymmetric
+ * pads, dilations, groups and depthwise, NCHW or NHWC, optional bias and ReLU/ReLU6, f32 or f16
+ * storage with f32 accumulation), by direct convolution or implicit GEMM.
+ *
+ * @module
+ */
+import { configKey } from "../../search/space.ts";
+import type { Config, DeviceCaps, KernelFamily, KernelProgram } from "../types.ts";
+import { conv2dConfigError, parseConv2dConfig } from "./config.ts";
+import { generateDirect } from "./direct.ts";
+import { generateGemm } from "./gemm.ts";
+import { parseConv2dShape } from "./parse_shape.ts";
+import {
+  conv2dFlops,
+  type Conv2dProblem,
+  conv2dProblemKey,
+  normalizeConv2dProblem,
+} from "./problem.ts";
+import { conv2dReference, conv2dTolerance, makeConv2dInputs } from "./reference.ts";
+import { conv2dDefaultConfig, conv2dSpace } from "./space.ts";
+
+export type { Conv2dProblem } from "./problem.ts";
+
+/**
+ * Version of the generated code; bump it whenever the kernels change meaning or speed.
+ *
+ * @example The family reports it
+ * ```ts
+ * import { CONV2D_VERSION, conv2dFamily } from "./family.ts";
+ * console.log(conv2dFamily.version === CONV2D_VERSION); // true
+ * ```
+ */
+export const CONV2D_VERSION = 1;
+
+/**
+ * Generates the program of a config, checking it first; throws a `RangeError` naming what the
+ * space would reject.
+ *
+ * @example Generate an implicit-GEMM program
+ * ```ts
+ * import { DEFAULT_CAPS } from "../types.ts";
+ * import { generateConv2d } from "./family.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 3, height: 8, width: 8, outChannels: 4, kernelH: 3, kernelW: 3,
+ * });
+ * const program = generateConv2d(p, {
+ *   algorithm: "gemm", tileM: 32, tileN: 4, tileK: 8, threadM: 4, threadN: 4, vec: 1,
+ * }, DEFAULT_CAPS);
+ * console.log(program.bindings.map((b) => b.name)); // ["input", "weight", "output"]
+ * ```
+ */
+export function generateConv2d(
+  problem: Conv2dProblem,
+  config: Config,
+  caps: DeviceCaps,
+): KernelProgram {
+  const parsed = parseConv2dConfig(config);
+  const error = conv2dConfigError(problem, parsed, caps);
+  if (error) throw new RangeError(`conv2d config ${configKey(config)} is not legal: ${error}`);
+  const program = parsed.algorithm === "direct"
+    ? generateDirect(problem, parsed, caps)
+    : generateGemm(problem, parsed, caps);
+  return {
+    ...program,
+    shaderKey: `conv2d_v${CONV2D_VERSION}_${conv2dProblemKey(problem)}_${
+      configKey(Object.fromEntries(Object.entries(parsed)))
+    }`,
+  };
+}
+
+/**
+ * The conv2d kernel family.
+ *
+ * @example Generate the default kernel of a ResNet layer, without a GPU
+ * ```ts
+ * import { DEFAULT_CAPS } from "../types.ts";
+ * import { conv2dFamily } from "./family.ts";
+ * const problem = conv2dFamily.parseShape("N8,C64,H56,W56,K64,R3,S3,stride1,pad1");
+ * const config = conv2dFamily.defaultConfig(problem, DEFAULT_CAPS);
+ * const program = conv2dFamily.generate(problem, config, DEFAULT_CAPS);
+ * console.log(program.bindings.at(-1)!.elements); // 1605632
+ * ```
+ */
+export const conv2dFamily: KernelFamily<Conv2dProblem> = Object.freeze({
+  name: "conv2d",
+  version: CONV2D_VERSION,
+  normalizeProblem: normalizeConv2dProblem,
+  parseShape: parseConv2dShape,
+  problemKey: conv2dProblemKey,
+  space: conv2dSpace,
+  defaultConfig: conv2dDefaultConfig,
+  generate: generateConv2d,
+  flops: conv2dFlops,
+  makeInputs: makeConv2dInputs,
+  reference: conv2dReference,
+  tolerance: conv2dTolerance,
+});

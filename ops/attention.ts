@@ -1,0 +1,122 @@
+/**
+ * `attention()`: scaled dot-product attention on the GPU with the best known config.
+ *
+ * @module
+ */
+import type { Gpu } from "../gpu/device.ts";
+import type { HostTensor } from "../kernels/types.ts";
+import { runOp, type RunOpOptions } from "./run_op.ts";
+
+/** Shape and options of {@linkcode attention}. */
+export interface AttentionShape {
+  /** Batch size. */
+  batch: number;
+  /** Query heads. */
+  heads: number;
+  /**
+   * Key/value heads; divides `heads` (grouped-query attention when fewer).
+   * @default {heads}
+   */
+  kvHeads?: number;
+  /** Query sequence length. */
+  seqQ: number;
+  /** Key/value sequence length. */
+  seqKV: number;
+  /** Head size of Q and K. */
+  headDim: number;
+  /**
+   * Head size of V and of the output.
+   * @default {headDim}
+   */
+  headDimV?: number;
+  /**
+   * Causal mask, upper-left aligned as in ONNX `Attention`: query i attends to keys
+   * `j <= i + causalOffset`.
+   * @default {false}
+   */
+  causal?: boolean;
+  /**
+   * Shift of the causal diagonal (ONNX with `past_key` uses the past length).
+   * @default {0}
+   */
+  causalOffset?: number;
+  /**
+   * Multiplier of Q·Kᵀ.
+   * @default {1 / Math.sqrt(headDim)}
+   */
+  scale?: number;
+  /**
+   * Additive float mask (`-Infinity` excludes a key). Its shape is `maskShape`, or inferred from
+   * its length: `[seqQ, seqKV]` or `[batch, heads, seqQ, seqKV]`.
+   */
+  mask?: Float32Array;
+  /** Shape of `mask`, broadcastable (numpy rules) to `[batch, heads, seqQ, seqKV]`. */
+  maskShape?: readonly number[];
+  /**
+   * Storage type on the GPU (`"f16"` needs the `shader-f16` feature; values are rounded).
+   * @default {"f32"}
+   */
+  dtype?: "f32" | "f16";
+}
+
+function inferMaskShape(shape: AttentionShape, mask: Float32Array): readonly number[] {
+  const { batch, heads, seqQ, seqKV } = shape;
+  if (mask.length === seqQ * seqKV) return [seqQ, seqKV];
+  if (mask.length === batch * heads * seqQ * seqKV) return [batch, heads, seqQ, seqKV];
+  throw new RangeError(
+    `'mask' must have seqQ·seqKV (${seqQ * seqKV}) or batch·heads·seqQ·seqKV ` +
+      `(${batch * heads * seqQ * seqKV}) elements, or come with a maskShape: current length is ` +
+      `${mask.length}`,
+  );
+}
+
+/**
+ * Y = softmax(scale·Q·Kᵀ + mask, causal)·V on the GPU. Q is `[batch, heads, seqQ, headDim]`,
+ * K `[batch, kvHeads, seqKV, headDim]`, V `[batch, kvHeads, seqKV, headDimV]`, all row-major;
+ * returns Y `[batch, heads, seqQ, headDimV]`. A query row whose keys are all masked gives 0.
+ *
+ * @example Two queries attending to three keys with a causal mask
+ * ```ts ignore
+ * import { attention, openDevice } from "@wgtune/wgtune";
+ * const gpu = await openDevice();
+ * const q = new Float32Array([1, 0, 0, 1]);
+ * const k = new Float32Array([1, 0, 0, 1, 1, 1]);
+ * const v = new Float32Array([1, 2, 3, 4, 5, 6]);
+ * const y = await attention(gpu, q, k, v, {
+ *   batch: 1, heads: 1, seqQ: 2, seqKV: 3, headDim: 2, causal: true,
+ * });
+ * console.log(y.slice(0, 2)); // Float32Array [1, 2]: query 0 sees key 0 only
+ * ```
+ */
+export async function attention(
+  gpu: Gpu,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  shape: AttentionShape,
+  options: RunOpOptions = {},
+): Promise<Float32Array> {
+  if (typeof shape !== "object" || shape === null) {
+    throw new TypeError(`'shape' must be an object: current value is ${String(shape)}`);
+  }
+  const { mask, maskShape, ...rest } = shape;
+  if (maskShape !== undefined && mask === undefined) {
+    throw new TypeError(
+      `'maskShape' needs a 'mask': current maskShape is [${maskShape.join(", ")}]`,
+    );
+  }
+  const problem: Record<string, unknown> = { ...rest };
+  const inputs: HostTensor[] = [
+    { name: "q", data: q },
+    { name: "k", data: k },
+    { name: "v", data: v },
+  ];
+  if (mask !== undefined) {
+    if (!(mask instanceof Float32Array)) {
+      throw new TypeError(`'mask' must be a Float32Array: current value is ${String(mask)}`);
+    }
+    problem.maskShape = maskShape ?? inferMaskShape(shape, mask);
+    inputs.push({ name: "mask", data: mask });
+  }
+  return await runOp(gpu, "attention", problem, inputs, options) as Float32Array;
+}
