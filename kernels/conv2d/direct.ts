@@ -2,20 +2,28 @@
  * Code generator of the `"direct"` conv2d algorithm: direct convolution over an input patch
  * staged in workgroup memory, with a sliding register window.
  *
- * A workgroup owns a block of `blockH` output rows × `blockW·threadM` output columns of one image
- * and `tileN` output channels (of one group). For every slice of `tileK` input channels it copies
- * into workgroup memory the input patch the block reads (zero outside the image, rows padded to
- * whole vectors) and the slice's weights, re-laid out from ONNX order to `[ci][r][s][co]` so
- * that a thread's channels are adjacent. Each thread then owns `threadM` neighbouring columns of
- * one output row and `threadN` channels: per input channel and kernel row it reads the input row
- * window its columns need once, in vectors, and slides the kernel along it, reading the weights
- * of each tap as vectors of `vec` channels.
+ * A workgroup owns a block of output rows × columns of one image (see `directBlock`) and `tileN`
+ * output channels of one group. For every slice of `tileK` input channels it copies into
+ * workgroup memory the input patch the block reads (zero outside the image, rows padded to whole
+ * vectors) and the slice's weights, re-laid out from ONNX order to `[ci][r][s][co]` so that a
+ * thread's channels are adjacent. Each thread owns `threadRows × threadCols` output pixels
+ * (`threadM` in all) and `threadN` channels: per input channel it reads the input row windows
+ * its pixels need once, in vectors, then slides the kernel along them in registers, reading the
+ * weights of each tap as vectors of `vec` channels. When the body stays small the kernel rows
+ * are unrolled, so that an input row shared by several (pixel row, kernel row) pairs is read
+ * once.
+ *
+ * Why this shape: on SIMD-across-invocations implementations such as Mesa's lavapipe, a load from
+ * workgroup or storage memory costs tens of multiply-adds (one scalar access per lane and
+ * component), so the kernel maximizes multiply-adds per loaded value with large register blocks
+ * and sliding-window reuse.
  *
  * @module
  */
 import type { DeviceCaps, KernelProgram } from "../types.ts";
 import { type Conv2dConfig, conv2dGrid, conv2dWorkgroupSize, directBlock } from "./config.ts";
 import type { Conv2dProblem } from "./problem.ts";
+import { conv2dBindings, conv2dHeader, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 
 /**
  * Most scalar multiply-adds per staged input channel for which the kernel rows are unrolled
@@ -28,7 +36,6 @@ import type { Conv2dProblem } from "./problem.ts";
  * ```
  */
 export const MAX_UNROLLED_FMAS = 2304;
-import { conv2dBindings, conv2dHeader, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 
 /** Most copy steps per thread that a cooperative copy unrolls; longer copies loop. */
 const MAX_UNROLLED_COPIES = 4;

@@ -37,7 +37,7 @@ export const CONV2D_PARAMS: readonly ParamSpec[] = Object.freeze([
 
 /** Most accumulators (threadM·threadN) a thread may hold (register spills, compile time). */
 const MAX_ACCUMULATORS = 256;
-/** Most multiply-adds one unrolled `"direct"` kernel-row step may hold (code size). */
+/** Most multiply-adds the body of one `"direct"` kernel-row step may hold (code size). */
 const MAX_DIRECT_UNROLL = 2304;
 
 function nextPowerOfTwo(x: number): number {
@@ -46,11 +46,12 @@ function nextPowerOfTwo(x: number): number {
 
 /**
  * Why a legal config is left out of the search space (it repeats another config or wastes most
- * of its work), or `undefined` when the space keeps it. The smallest tiles are always kept, so
- * the space is never empty for a runnable problem.
+ * of its work), or `undefined` when the space keeps it. The smallest `"gemm"` tiles are always
+ * kept (and legal on any device with the spec's default limits), so the space is never empty for
+ * a runnable problem.
  */
 function pruneReason(problem: Conv2dProblem, config: Conv2dConfig): string | undefined {
-  const { m, ng, k, cg, outW } = conv2dDims(problem);
+  const { m, ng, k, cg, outH, outW } = conv2dDims(problem);
   const { algorithm, tileM, tileN, tileK, threadM, threadN } = config;
   if (threadM * threadN > MAX_ACCUMULATORS) return "too many accumulators";
   if (tileM > Math.max(8, nextPowerOfTwo(m))) return "tileM beyond the output pixels";
@@ -58,7 +59,9 @@ function pruneReason(problem: Conv2dProblem, config: Conv2dConfig): string | und
     const channels = problem.groups > 1 ? ng : problem.outChannels;
     if (tileN > nextPowerOfTwo(channels)) return "tileN beyond the output channels";
     if (tileK > nextPowerOfTwo(cg)) return "tileK beyond the input channels per group";
-    if (threadM > nextPowerOfTwo(outW)) return "threadM beyond the output width";
+    if (threadM > nextPowerOfTwo(outW) * nextPowerOfTwo(outH)) {
+      return "threadM beyond the output size";
+    }
     if (threadM * threadN * problem.kernelW > Math.max(MAX_DIRECT_UNROLL, problem.kernelW)) {
       return "unrolled kernel row too long";
     }
