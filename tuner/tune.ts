@@ -62,7 +62,7 @@ export async function tune(
   const {
     maxEvals = 32,
     timeLimitMs = Infinity,
-    candidateTimeoutMs = 10_000,
+    candidateTimeoutMs = 60_000,
     seed = 1,
     measureMs = 100,
     force = false,

@@ -79,7 +79,7 @@ export interface TuneOptions {
   /**
    * Limit for one candidate (compile + validate + time), in ms; slower ones are recorded as
    * `"timeout"`.
-   * @default {10000}
+   * @default {60000}
    */
   candidateTimeoutMs?: number;
   /**
