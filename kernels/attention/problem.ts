@@ -95,7 +95,7 @@ export interface AttentionProblemInput {
    */
   mask?: AttentionMaskKind;
   /** Additive mask shape of rank 1 to 4, broadcastable (numpy rules) to `[batch, heads, seqQ, seqKV]`. */
-  maskShape?: readonly number[];
+  maskShape?: readonly number[] | null;
   /**
    * Storage type.
    * @default {"f32"}
@@ -251,7 +251,7 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
   let maskShape: [number, number, number, number] | null = null;
   if (mask === "2d") maskShape = [1, 1, seqQ, seqKV];
   if (mask === "4d") maskShape = [batch, heads, seqQ, seqKV];
-  if (p.maskShape !== undefined) {
+  if (p.maskShape !== undefined && p.maskShape !== null) {
     const given = broadcastMaskShape(p.maskShape, target);
     if (mask === "none" && p.mask !== undefined) {
       throw new RangeError(
