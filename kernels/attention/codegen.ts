@@ -1,8 +1,12 @@
 /**
  * WGSL generation for flash-style attention: per workgroup a tile of query rows of one
- * (batch, head); per thread the rows' scaled query vectors and output accumulators in private
- * arrays; keys walked in blocks with an online softmax (running max and sum, accumulator rescaled
- * once per block), so the seqQ×seqKV score matrix never exists in memory.
+ * (batch, head); per thread the rows' scaled query vectors and output accumulators as named
+ * registers (everything over rows, keys of a block and head-dim chunks is unrolled: dynamically
+ * indexed private arrays become per-lane gathers on lavapipe); keys walked in blocks with an
+ * online softmax (running max and sum, accumulator rescaled once per block), so the seqQ×seqKV
+ * score matrix never exists in memory. K and V addresses are the same for all threads of a
+ * workgroup (unless the keys are split across threads), which GPUs and newer Mesa serve as
+ * broadcast loads.
  *
  * Masking: a key is excluded when its score (after the additive mask) is at most `-1e30`; the
  * causal mask, keys past seqKV and additive `-inf` all land there. A query row whose keys are all
@@ -132,22 +136,6 @@ function blockCode(ctx: Ctx, staged: boolean, jg: string, jl: string): string[] 
       lines.push(`let s${r}_${t} = select(NEG, ${score}, ${plus(jg, t)} < limit${r});`);
     }
     const maxExpr = T.reduce((acc, t) => `max(${acc}, s${r}_${t})`, `m${r}`);
-    if (LAZY) {
-      lines.push(
-        `let mx${r} = ${maxExpr};`,
-        `if (mx${r} > m${r} + RESCALE) {`,
-        `  let al = exp(m${r} - mx${r});`,
-        `  l${r} = l${r} * al;`,
-        ...range(ncv).map((ch) => `  acc${r}_${ch} = acc${r}_${ch} * al;`),
-        `  m${r} = mx${r};`,
-        `}`,
-      );
-      for (const t of T) {
-        lines.push(`let p${r}_${t} = select(0.0, exp(s${r}_${t} - m${r}), s${r}_${t} > MASKED);`);
-      }
-      lines.push(`l${r} = l${r} + ${T.map((t) => `p${r}_${t}`).join(" + ")};`);
-      continue;
-    }
     lines.push(`let mx${r} = ${maxExpr};`, `let al${r} = exp(m${r} - mx${r});`);
     for (const t of T) {
       lines.push(`let p${r}_${t} = select(0.0, exp(s${r}_${t} - mx${r}), s${r}_${t} > MASKED);`);
@@ -166,13 +154,11 @@ function blockCode(ctx: Ctx, staged: boolean, jg: string, jl: string): string[] 
   for (const r of R) {
     for (const ch of range(ncv)) {
       const terms = T.map((t): [string, string] => [splat(ctx, `p${r}_${t}`), `v${t}_${ch}`]);
-      lines.push(`acc${r}_${ch} = ${fmaChain(terms, LAZY ? `acc${r}_${ch}` : `acc${r}_${ch} * al${r}`)};`);
+      lines.push(`acc${r}_${ch} = ${fmaChain(terms, `acc${r}_${ch} * al${r}`)};`);
     }
   }
   return lines;
 }
-
-const LAZY = Deno.env.get("ATTN_LAZY") === "1";
 
 function indent(lines: string[], by: string): string[] {
   return lines.map((l) => by + l);
@@ -401,7 +387,6 @@ export function generateAttention(
     "// Scores at or below this are excluded keys (additive -inf, causal, past seqKV).",
     "const MASKED: f32 = -1.0e30;",
     `const SCALE: f32 = ${f32Literal(p.scale)};`,
-    "const RESCALE: f32 = 8.0;",
     ...shared,
     "",
     `@compute @workgroup_size(${threads})`,

@@ -41,7 +41,7 @@ export interface AttentionProblem {
    * length here; `seqKV - seqQ` gives a lower-right aligned mask. 0 when not causal.
    */
   readonly causalOffset: number;
-  /** Multiplier of Q·Kᵀ; the default is `1 / sqrt(headDim)`. */
+  /** Multiplier of Q·Kᵀ (finite as an f32); the default is `1 / sqrt(headDim)`. */
   readonly scale: number;
   /**
    * Shape of the additive float mask as a 4-d shape broadcastable to
@@ -240,8 +240,8 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
   if (typeof scale !== "number") {
     throw new TypeError(`'scale' must be a finite number: current value is ${describe(scale)}`);
   }
-  if (!Number.isFinite(scale)) {
-    throw new RangeError(`'scale' must be a finite number: current value is ${scale}`);
+  if (!Number.isFinite(Math.fround(scale))) {
+    throw new RangeError(`'scale' must be a finite f32 number: current value is ${scale}`);
   }
   const mask = p.mask ?? "none";
   if (!MASK_KINDS.includes(mask as AttentionMaskKind)) {

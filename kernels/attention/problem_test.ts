@@ -79,7 +79,16 @@ Deno.test("normalizeAttentionProblem() rejects bad fields with errors naming fie
     [{ ...base, causal: 1 }, TypeError, /'causal' must be a boolean: current value is 1/],
     [{ ...base, causalOffset: 2 }, RangeError, /'causalOffset' needs causal: true/],
     [{ ...base, causal: true, causalOffset: 0.5 }, RangeError, /'causalOffset' .* 0\.5/],
-    [{ ...base, scale: NaN }, RangeError, /'scale' must be a finite number: current value is NaN/],
+    [
+      { ...base, scale: NaN },
+      RangeError,
+      /'scale' must be a finite f32 number: current value is NaN/,
+    ],
+    [
+      { ...base, scale: 1e39 },
+      RangeError,
+      /'scale' must be a finite f32 number: current value is 1e\+39/,
+    ],
     [{ ...base, scale: "1" }, TypeError, /'scale' .* '1'/],
     [{ ...base, mask: "3d" }, RangeError, /'mask' must be none, 2d or 4d: current value is '3d'/],
     [{ ...base, maskShape: [7, 12] }, RangeError, /'maskShape' must broadcast .* seqKV is 12/],

@@ -74,7 +74,7 @@ function input(inputs: readonly HostTensor[], name: string, length: number): Arr
  *   { name: "k", data: new Float32Array([0, Math.log(3)]) },
  *   { name: "v", data: new Float32Array([4, 8]) },
  * ]);
- * console.log(out[0]); // (1·4 + 3·8) / 4 = 7
+ * console.log(out[0]); // (1·4 + 3·8) / 4 ≈ 7 (ln 3 is rounded to f32)
  * ```
  */
 export function attentionReference(

@@ -76,9 +76,10 @@ function nextPowerOfTwo(n: number): number {
  * The heuristic default config, from measurements on Mesa lavapipe (llvmpipe, 8-wide SIMD),
  * where every storage or workgroup-memory load runs once per SIMD lane: what matters most is how
  * many query rows reuse each loaded key/value, so each thread takes as many rows as the register
- * budget allows ({@linkcode MAX_LIVE_VALUES}, up to 32), 8 threads per workgroup, keys in
- * blocks of 2, vec4 where the head sizes allow it, and K/V tiles of 32 keys staged in workgroup
- * memory when they fit. Short query sequences (decoding) split the keys across threads instead.
+ * budget allows ({@linkcode MAX_LIVE_VALUES}, up to 32), 8 threads per workgroup (one SIMD
+ * group), keys in blocks of 2, vec4 where the head sizes allow it, and K/V read straight from
+ * storage (staging them in workgroup memory measured slower there: its barriers turn each SIMD
+ * group into a coroutine). Short query sequences (decoding) split the keys across threads instead.
  * Falls back to smaller variants, then to the first legal config, when this does not fit.
  *
  * @example
@@ -88,7 +89,7 @@ function nextPowerOfTwo(n: number): number {
  * import { defaultAttentionConfig } from "./space.ts";
  * const p = normalizeAttentionProblem({ batch: 1, heads: 8, seqQ: 512, seqKV: 512, headDim: 64 });
  * console.log(defaultAttentionConfig(p, DEFAULT_CAPS));
- * // { rowThreads: 8, rowsPerThread: 32, threadsPerRow: 1, keyBlock: 2, vec: 4, kvTile: 32 }
+ * // { rowThreads: 8, rowsPerThread: 32, threadsPerRow: 1, keyBlock: 2, vec: 4, kvTile: 0 }
  * ```
  */
 export function defaultAttentionConfig(problem: AttentionProblem, caps: DeviceCaps): Config {
@@ -106,7 +107,7 @@ export function defaultAttentionConfig(problem: AttentionProblem, caps: DeviceCa
     : Math.max(1, Math.min(32, largestPowerOfTwoAtMost(seqKV / keyBlock)));
   const candidates: Config[] = [];
   for (const split of [threadsPerRow, Math.max(1, threadsPerRow / 4), 1]) {
-    for (const kvTile of [32, 16, 0]) {
+    for (const kvTile of [0, 16]) {
       candidates.push({ rowThreads, rowsPerThread, threadsPerRow: split, keyBlock, vec, kvTile });
     }
   }
