@@ -38,7 +38,7 @@ import {
  * console.log(FIXTURE_FORMAT); // "wgtune-grid-fixture"
  * ```
  */
-export const FIXTURE_FORMAT: "wgtune-grid-fixture" = "wgtune-grid-fixture";
+export const FIXTURE_FORMAT = "wgtune-grid-fixture" as const;
 /**
  * The fixture format version this code reads and writes.
  *
@@ -48,7 +48,7 @@ export const FIXTURE_FORMAT: "wgtune-grid-fixture" = "wgtune-grid-fixture";
  * console.log(FIXTURE_VERSION); // 1
  * ```
  */
-export const FIXTURE_VERSION: 1 = 1;
+export const FIXTURE_VERSION = 1 as const;
 
 const STATUSES: readonly TrialStatus[] = [
   "ok",

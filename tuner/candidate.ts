@@ -49,14 +49,17 @@ function shortMessage(error: unknown): string {
 
 async function withValidationScope<T>(device: GPUDevice, body: () => Promise<T>): Promise<T> {
   device.pushErrorScope("validation");
-  let result: T;
+  let result: T | undefined;
+  let thrown: unknown;
   try {
     result = await body();
-  } finally {
-    const error = await device.popErrorScope();
-    if (error) throw new Error(error.message);
+  } catch (error) {
+    thrown = error;
   }
-  return result;
+  const scoped = await device.popErrorScope();
+  if (scoped) throw new Error(scoped.message);
+  if (thrown !== undefined) throw thrown;
+  return result as T;
 }
 
 /**

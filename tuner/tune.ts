@@ -205,10 +205,14 @@ export async function tune(
 
     let stoppedBy: TuneResult["stoppedBy"] = "exhausted";
     try {
+      const prior = cache && options.warmStart !== false
+        ? nearestPrior(family.name, family.version, problemKey, problem, await cache.entries())
+        : [];
       await strategy.search(space, evaluate, {
         seed,
         maxEvals,
         ...(signal ? { signal } : {}),
+        ...(prior.length > 0 ? { prior } : {}),
       });
     } catch (error) {
       if (!(error instanceof SearchStopped)) throw error;
