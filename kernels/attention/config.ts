@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { bufferSizeError, dtypeSupportError } from "../limits.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import type { AttentionProblem } from "./problem.ts";
 
@@ -169,9 +170,8 @@ export function attentionProblemError(
   caps: DeviceCaps,
 ): string | undefined {
   const { batch, heads, kvHeads, seqQ, seqKV, headDim, headDimV, dtype, maskShape } = problem;
-  if (dtype === "f16" && !caps.shaderF16) {
-    return "'dtype' f16 needs the device feature shader-f16, which this device lacks";
-  }
+  const dtypeError = dtypeSupportError(dtype, caps);
+  if (dtypeError) return dtypeError;
   for (const [name, value] of [["heads", heads], ["batch", batch]] as const) {
     if (value > caps.maxWorkgroupsPerDimension) {
       return `'${name}' must be at most the device's maxComputeWorkgroupsPerDimension ` +
@@ -191,13 +191,7 @@ export function attentionProblemError(
     ["output", batch * heads * seqQ * headDimV],
   ];
   if (maskShape) sizes.push(["mask", maskShape.reduce((a, b) => a * b, 1)]);
-  for (const [name, elements] of sizes) {
-    if (elements * bytes > caps.maxStorageBufferBindingSize || elements >= 2 ** 32) {
-      return `buffer '${name}' of ${elements * bytes} bytes exceeds the device's ` +
-        `maxStorageBufferBindingSize (${caps.maxStorageBufferBindingSize})`;
-    }
-  }
-  return undefined;
+  return bufferSizeError(sizes, bytes, caps);
 }
 
 function nextPowerOfTwo(n: number): number {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { bufferSizeError, dtypeSupportError } from "../limits.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import { conv2dDims, type Conv2dProblem, conv2dTensorSizes } from "./problem.ts";
 
@@ -303,22 +304,15 @@ export function conv2dGrid(
  * ```
  */
 export function conv2dProblemError(problem: Conv2dProblem, caps: DeviceCaps): string | undefined {
-  if (problem.dtype === "f16" && !caps.shaderF16) {
-    return "'dtype' f16 needs the device feature shader-f16, which this device lacks";
-  }
+  const dtypeError = dtypeSupportError(problem.dtype, caps);
+  if (dtypeError) return dtypeError;
   const buffers = problem.bias ? 4 : 3;
   if (buffers > caps.maxStorageBuffersPerShaderStage) {
     return `conv2d binds ${buffers} storage buffers, more than the device's ` +
       `maxStorageBuffersPerShaderStage (${caps.maxStorageBuffersPerShaderStage})`;
   }
   const bytes = problem.dtype === "f16" ? 2 : 4;
-  for (const [name, elements] of Object.entries(conv2dTensorSizes(problem))) {
-    if (elements * bytes > caps.maxStorageBufferBindingSize) {
-      return `buffer '${name}' of ${elements * bytes} bytes exceeds the device's ` +
-        `maxStorageBufferBindingSize (${caps.maxStorageBufferBindingSize})`;
-    }
-  }
-  return undefined;
+  return bufferSizeError(Object.entries(conv2dTensorSizes(problem)), bytes, caps);
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { bufferSizeError, dtypeSupportError } from "../limits.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import type { MatmulProblem } from "./problem.ts";
 
@@ -165,9 +166,8 @@ export function matmulDispatch(
  */
 export function matmulProblemError(problem: MatmulProblem, caps: DeviceCaps): string | undefined {
   const { m, n, k, batch, dtype } = problem;
-  if (dtype === "f16" && !caps.shaderF16) {
-    return "'dtype' f16 needs the device feature shader-f16, which this device lacks";
-  }
+  const dtypeError = dtypeSupportError(dtype, caps);
+  if (dtypeError) return dtypeError;
   if (batch > caps.maxWorkgroupsPerDimension) {
     return `'batch' must be at most the device's maxComputeWorkgroupsPerDimension ` +
       `(${caps.maxWorkgroupsPerDimension}): current value is ${batch}`;
@@ -177,13 +177,7 @@ export function matmulProblemError(problem: MatmulProblem, caps: DeviceCaps): st
     "c",
     batch * m * n,
   ]];
-  for (const [name, elements] of sizes) {
-    if (elements * bytes > caps.maxStorageBufferBindingSize) {
-      return `buffer '${name}' of ${elements * bytes} bytes exceeds the device's ` +
-        `maxStorageBufferBindingSize (${caps.maxStorageBufferBindingSize})`;
-    }
-  }
-  return undefined;
+  return bufferSizeError(sizes, bytes, caps);
 }
 
 /**
