@@ -25,6 +25,15 @@
  */
 import { getKernel, type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
+import {
+  configText,
+  loadAverage,
+  median,
+  readFloats,
+  relativeError,
+  storageBuffer,
+  syncOverheadMs,
+} from "./_bench.ts";
 
 /** Tuning budget per size, in evaluated candidates. */
 const MAX_EVALS = Number(Deno.env.get("WGTUNE_BENCH_EVALS") ?? 20);
@@ -73,60 +82,6 @@ async function sync(): Promise<void> {
   await device.queue.onSubmittedWorkDone();
 }
 
-/** Median of the fixed cost of one empty submit + wait, to report next to the iteration times. */
-async function syncOverheadMs(): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const start = performance.now();
-    device.queue.submit([device.createCommandEncoder().finish()]);
-    await device.queue.onSubmittedWorkDone();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function storageBuffer(values: Float32Array<ArrayBuffer> | number): GPUBuffer {
-  const bytes = typeof values === "number" ? values * 4 : values.byteLength;
-  const buffer = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  if (typeof values !== "number") device.queue.writeBuffer(buffer, 0, values);
-  return buffer;
-}
-
-async function readFloats(buffer: GPUBuffer, elements: number): Promise<Float32Array> {
-  const staging = device.createBuffer({
-    size: elements * 4,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, elements * 4);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(staging.getMappedRange().slice(0));
-  staging.unmap();
-  staging.destroy();
-  return out;
-}
-
-/** Largest absolute difference relative to the largest magnitude of `want`. */
-function relativeError(got: Float32Array, want: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
-
 /** One benchmarked implementation: `issue(count)` records and submits `count` matmuls. */
 interface Variant {
   readonly name: string;
@@ -159,10 +114,6 @@ function wgtuneVariant(name: string, kernel: KernelHandle, buffers: GPUBuffer[])
   };
 }
 
-function configText(config: Readonly<Record<string, unknown>>): string {
-  return Object.entries(config).map(([key, value]) => `${key}=${value}`).join(" ");
-}
-
 async function prepare(size: number): Promise<SizeRun> {
   const problem = { m: size, n: size, k: size };
   const flops = family.flops(family.normalizeProblem(problem));
@@ -182,10 +133,10 @@ async function prepare(size: number): Promise<SizeRun> {
   }
   const defaultKernel = await loadKernel(gpu, "matmul", problem, { cacheDir: null });
 
-  const a = storageBuffer(lcgValues(size * size, 2 * size + 1));
-  const b = storageBuffer(lcgValues(size * size, 2 * size + 2));
-  const cTuned = storageBuffer(size * size);
-  const cDefault = storageBuffer(size * size);
+  const a = storageBuffer(device, lcgValues(size * size, 2 * size + 1));
+  const b = storageBuffer(device, lcgValues(size * size, 2 * size + 2));
+  const cTuned = storageBuffer(device, size * size);
+  const cDefault = storageBuffer(device, size * size);
   const ta = tfjs.wrap(a, [size, size]);
   const tb = tfjs.wrap(b, [size, size]);
 
@@ -211,7 +162,7 @@ async function prepare(size: number): Promise<SizeRun> {
   const want = new Float32Array(await tfOut.data());
   tfOut.dispose();
   for (const [name, buffer] of [["tuned", cTuned], ["default", cDefault]] as const) {
-    const error = relativeError(await readFloats(buffer, size * size), want);
+    const error = relativeError(await readFloats(device, buffer, size * size), want);
     if (!(error < 1e-4)) {
       throw new Error(`${size}³: wgtune ${name} differs from TF.js by ${error} (relative)`);
     }
@@ -243,7 +194,7 @@ console.log(
 );
 const runs: SizeRun[] = [];
 for (const size of SIZES) runs.push(await prepare(size));
-const overheadMs = await syncOverheadMs();
+const overheadMs = await syncOverheadMs(device);
 
 for (const run of runs) {
   for (const variant of run.variants) {
@@ -308,14 +259,6 @@ function table(): string {
     );
   }
   return lines.join("\n");
-}
-
-function loadAverage(): string {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "unknown";
-  }
 }
 
 globalThis.addEventListener("unload", () => {
