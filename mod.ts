@@ -24,6 +24,7 @@ export * from "./gpu/tensor_io.ts";
 export * from "./kernels/types.ts";
 export * from "./kernels/registry.ts";
 export * from "./kernels/limits.ts";
+export * from "./kernels/config_params.ts";
 export * from "./kernels/matmul/family.ts";
 export * from "./kernels/conv2d/family.ts";
 export * from "./kernels/attention/family.ts";

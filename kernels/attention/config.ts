@@ -12,6 +12,7 @@
  * @module
  */
 import { bufferSizeError, dtypeSupportError } from "../limits.ts";
+import { assertConfigObject } from "../config_params.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import type { AttentionProblem } from "./problem.ts";
 
@@ -73,9 +74,7 @@ export const MAX_LIVE_VALUES = 4096;
  * ```
  */
 export function parseAttentionConfig(config: Config): AttentionConfig {
-  if (typeof config !== "object" || config === null) {
-    throw new TypeError(`'config' must be an object: current value is ${String(config)}`);
-  }
+  assertConfigObject(config);
   const out: Record<string, number> = {};
   for (const name of NAMES) {
     const value = config[name];

@@ -6,6 +6,7 @@
  * @module
  */
 import { bufferSizeError, dtypeSupportError } from "../limits.ts";
+import { assertConfigObject, readPowerOfTwoParams } from "../config_params.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import { conv2dDims, type Conv2dProblem, conv2dTensorSizes } from "./problem.ts";
 
@@ -62,10 +63,6 @@ export interface Conv2dConfig {
 
 const NUMBERS = ["tileM", "tileN", "tileK", "threadM", "threadN", "vec"] as const;
 
-function isPowerOfTwo(x: number): boolean {
-  return Number.isSafeInteger(x) && x > 0 && (x & (x - 1)) === 0;
-}
-
 /**
  * Reads a plain {@linkcode Config} as a {@linkcode Conv2dConfig}; throws a `TypeError` or
  * `RangeError` naming the missing or malformed parameter.
@@ -80,9 +77,7 @@ function isPowerOfTwo(x: number): boolean {
  * ```
  */
 export function parseConv2dConfig(config: Config): Conv2dConfig {
-  if (typeof config !== "object" || config === null) {
-    throw new TypeError(`'config' must be an object: current value is ${String(config)}`);
-  }
+  assertConfigObject(config);
   const algorithm = config.algorithm;
   if (!CONV2D_ALGORITHMS.includes(algorithm as Conv2dAlgorithm)) {
     throw new RangeError(
@@ -91,17 +86,7 @@ export function parseConv2dConfig(config: Config): Conv2dConfig {
       }`,
     );
   }
-  const out: Record<string, number> = {};
-  for (const name of NUMBERS) {
-    const value = config[name];
-    if (typeof value !== "number") {
-      throw new TypeError(`'${name}' must be a number: current value is ${String(value)}`);
-    }
-    if (!isPowerOfTwo(value)) {
-      throw new RangeError(`'${name}' must be a power of two: current value is ${value}`);
-    }
-    out[name] = value;
-  }
+  const out = readPowerOfTwoParams(config, NUMBERS);
   return { algorithm: algorithm as Conv2dAlgorithm, ...out } as unknown as Conv2dConfig;
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { bufferSizeError, dtypeSupportError } from "../limits.ts";
+import { assertConfigObject, readPowerOfTwoParams } from "../config_params.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import type { MatmulProblem } from "./problem.ts";
 
@@ -54,10 +55,6 @@ export type MatmulConfig = {
 
 const NUMBERS = ["tileM", "tileN", "tileK", "threadM", "threadN", "vec", "unroll"] as const;
 
-function isPowerOfTwo(x: number): boolean {
-  return Number.isSafeInteger(x) && x > 0 && (x & (x - 1)) === 0;
-}
-
 /**
  * Reads a plain {@linkcode Config} as a {@linkcode MatmulConfig}; throws a `TypeError` or
  * `RangeError` naming the missing or malformed parameter.
@@ -72,26 +69,14 @@ function isPowerOfTwo(x: number): boolean {
  * ```
  */
 export function parseMatmulConfig(config: Config): MatmulConfig {
-  if (typeof config !== "object" || config === null) {
-    throw new TypeError(`'config' must be an object: current value is ${String(config)}`);
-  }
+  assertConfigObject(config);
   const variant = config.variant;
   if (variant !== "register" && variant !== "shared") {
     throw new RangeError(
       `'variant' must be register or shared: current value is ${String(variant)}`,
     );
   }
-  const out: Record<string, number> = {};
-  for (const name of NUMBERS) {
-    const value = config[name];
-    if (typeof value !== "number") {
-      throw new TypeError(`'${name}' must be a number: current value is ${String(value)}`);
-    }
-    if (!isPowerOfTwo(value)) {
-      throw new RangeError(`'${name}' must be a power of two: current value is ${value}`);
-    }
-    out[name] = value;
-  }
+  const out = readPowerOfTwoParams(config, NUMBERS);
   return { variant, ...out } as unknown as MatmulConfig;
 }
 
