@@ -2,7 +2,8 @@
 # Sets up everything wgtune needs on a fresh Debian/Ubuntu machine with Node.js and npm:
 #   - Deno (from npm's `deno` package) into ./.tools, linked as ./.tools/bin/deno
 #   - Mesa's software Vulkan driver (lavapipe) when no Vulkan driver is installed (CPU-only
-#     machines); a machine with a GPU and its Vulkan driver needs nothing extra.
+#     machines), from bookworm-backports (Mesa 25) on Debian bookworm, also replacing an older
+#     lavapipe there; a machine with a GPU and its Vulkan driver needs nothing extra.
 #   - the npm packages the code imports (fetched into the Deno cache).
 # Idempotent: a second run does nothing that is already done.
 set -euo pipefail
@@ -16,21 +17,56 @@ have_vulkan_driver() {
     [ "$(ldconfig -p 2>/dev/null | grep -c 'libvulkan.so.1')" != 0 ]
 }
 
+# True when every installed Vulkan driver is Mesa's software one (lavapipe, lvp_icd.*.json): a
+# machine without a GPU. A machine with a GPU driver is left alone.
+only_software_vulkan() {
+  local icd found=1
+  for icd in /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json; do
+    [ -e "$icd" ] || continue
+    case "$(basename "$icd")" in lvp_icd*) found=0 ;; *) return 1 ;; esac
+  done
+  return $found
+}
+
+mesa_major() { # the installed mesa-vulkan-drivers' major version, 0 when unknown
+  dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -oE '^[0-9]+' || echo 0
+}
+
+# Mesa 25's lavapipe is needed by Dawn's Vulkan backend and onnxruntime's WebGPU provider (Mesa 22
+# lacks features they require). Debian bookworm ships Mesa 22; bookworm-backports has Mesa 25.
+# WGTUNE_MESA_BACKPORTS=0 keeps the distribution's Mesa.
+codename=$( (. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}") || true)
+packages="mesa-vulkan-drivers libvulkan1 libegl1 libgles2"
+apt_target=()
+if [ "$codename" = bookworm ] && [ "${WGTUNE_MESA_BACKPORTS:-1}" != 0 ]; then
+  apt_target=(-t bookworm-backports)
+fi
+need_mesa=""
 if ! have_vulkan_driver; then
-  packages="mesa-vulkan-drivers libvulkan1 libegl1 libgles2"
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing Mesa's software Vulkan/GLES drivers: $packages"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends $packages >/dev/null
-  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
-    log "installing Mesa's software Vulkan/GLES drivers with sudo: $packages"
-    sudo apt-get update -q >/dev/null
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages >/dev/null
+  need_mesa="no Vulkan driver found"
+elif [ ${#apt_target[@]} != 0 ] && only_software_vulkan && [ "$(mesa_major)" -lt 25 ]; then
+  need_mesa="Mesa $(mesa_major)'s lavapipe is too old for Dawn and onnxruntime (want Mesa 25)"
+fi
+
+if [ -n "$need_mesa" ]; then
+  as_root=()
+  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then as_root=(sudo); fi
+  if { [ "$(id -u)" = 0 ] || [ ${#as_root[@]} != 0 ]; } && command -v apt-get >/dev/null; then
+    log "$need_mesa: installing Mesa's software Vulkan/GLES drivers ${apt_target[*]}: $packages"
+    if [ ${#apt_target[@]} != 0 ] && ! compgen -G '/etc/apt/sources.list.d/*backports*' >/dev/null &&
+      ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      log "adding Debian's bookworm-backports to /etc/apt/sources.list.d/bookworm-backports.list"
+      echo 'deb http://deb.debian.org/debian bookworm-backports main' |
+        "${as_root[@]}" tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+    fi
+    "${as_root[@]}" apt-get update -q >/dev/null
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      "${apt_target[@]}" $packages >/dev/null
   else
-    log "no Vulkan driver found. Install one, for example (Debian/Ubuntu, as root):"
-    log "  apt-get install -y mesa-vulkan-drivers libvulkan1 libegl1 libgles2"
-    exit 1
+    log "$need_mesa. Install one, for example (Debian bookworm, as root):"
+    log "  echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/bookworm-backports.list"
+    log "  apt-get update && apt-get install -y -t bookworm-backports $packages"
+    have_vulkan_driver || exit 1
   fi
 fi
 

@@ -91,12 +91,27 @@ export function loadAverage(): string {
   }
 }
 
-/** One benchmarked implementation: `issue(count)` records and submits `count` ops. */
+/**
+ * One benchmarked implementation: `issue(count)` records and submits `count` ops (or, for a
+ * library that waits itself, runs them and resolves when they are done).
+ */
 export interface Variant {
   readonly name: string;
-  readonly issue: (count: number) => void;
+  readonly issue: (count: number) => void | Promise<void>;
   /** Wall-clock ms of every bench call, warm-up calls included (the last `ITERATIONS` count). */
   readonly samples: number[];
+  /**
+   * A variant of the same group measuring only an overhead of this one (for example the host
+   * copies of a library that copies inputs and outputs on every call): the table adds a column
+   * `name − minus.name` computed from the median iteration times of both.
+   */
+  readonly minus?: Variant;
+  /**
+   * Shown as milliseconds per iteration rather than GFLOPS, without a ratio, and timed without the
+   * bench's `sync` wait (its `issue` must wait itself): it does none of the op's work, it is the
+   * `minus` of another variant, which keeps its one wait per iteration like every other.
+   */
+  readonly overheadOnly?: boolean;
 }
 
 /** A variant that dispatches a wgtune kernel `count` times in one compute pass and submits. */
@@ -196,8 +211,12 @@ interface Throughput {
   readonly high: number;
 }
 
+function timedSamples(variant: Variant): number[] {
+  return variant.samples.slice(-ITERATIONS);
+}
+
 function throughput(run: GroupRun, variant: Variant): Throughput {
-  const timed = variant.samples.slice(-ITERATIONS);
+  const timed = timedSamples(variant);
   const work = run.perIteration * run.flops / 1e6;
   if (timed.length === 0) return { median: NaN, low: NaN, high: NaN };
   return {
@@ -207,15 +226,87 @@ function throughput(run: GroupRun, variant: Variant): Throughput {
   };
 }
 
+/** GFLOPS of `variant` with the median time of `variant.minus` taken off its median (no range). */
+function netThroughput(run: GroupRun, variant: Variant, minus: Variant): Throughput {
+  const a = timedSamples(variant);
+  const b = timedSamples(minus);
+  const net = a.length && b.length ? median(a) - median(b) : NaN;
+  const work = run.perIteration * run.flops / 1e6;
+  return { median: net > 0 ? work / net : NaN, low: NaN, high: NaN };
+}
+
+/** One column of the closing table: a title and its value for a group (undefined: not run). */
+interface Column {
+  readonly title: string;
+  /** Shown as GFLOPS and given a ratio against the baseline, or shown as ms per iteration. */
+  readonly kind: "gflops" | "ms";
+  readonly value: (run: GroupRun) => Throughput | number | undefined;
+}
+
+/** The table's columns: every variant name in order of appearance across the groups. */
+function columns(runs: readonly GroupRun[]): Column[] {
+  const out: Column[] = [];
+  const seen = new Set<string>();
+  const find = (run: GroupRun, name: string) => run.variants.find((v) => v.name === name);
+  for (const run of runs) {
+    for (const variant of run.variants) {
+      if (seen.has(variant.name)) continue;
+      seen.add(variant.name);
+      const name = variant.name;
+      if (variant.overheadOnly) {
+        out.push({
+          title: `${name} ms/iter`,
+          kind: "ms",
+          value: (r) => {
+            const v = find(r, name);
+            const timed = v ? timedSamples(v) : [];
+            return timed.length ? median(timed) : undefined;
+          },
+        });
+        continue;
+      }
+      out.push({
+        title: name,
+        kind: "gflops",
+        value: (r) => {
+          const v = find(r, name);
+          return v ? throughput(r, v) : undefined;
+        },
+      });
+      if (variant.minus) {
+        out.push({
+          title: `${name} − ${variant.minus.name}`,
+          kind: "gflops",
+          value: (r) => {
+            const v = find(r, name);
+            return v?.minus ? netThroughput(r, v, v.minus) : undefined;
+          },
+        });
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Registers one `Deno.bench` per variant and group (the first variant is the baseline), each
  * iteration issuing `perIteration` ops and waiting once via `sync`, and prints a GFLOPS table
- * when the process unloads.
+ * when the process unloads: one column per variant name (groups without it show "–"), a net
+ * column after each variant with a `minus`, milliseconds for `overheadOnly` variants, and the
+ * baseline's ratio to every GFLOPS column (a net column has no slowest/fastest range, so its ratio
+ * is at the medians only).
  */
 export function registerBenches(
   runs: readonly GroupRun[],
   sync: () => Promise<void>,
-  footer: { overheadMs: number; startLoad: string; title: string; onUnload?: () => void },
+  footer: {
+    overheadMs: number;
+    startLoad: string;
+    title: string;
+    /** Lines printed between the legend and the table. */
+    notes?: readonly string[];
+    onUnload?: () => void;
+  },
 ): void {
   for (const run of runs) {
     for (const [index, variant] of run.variants.entries()) {
@@ -228,21 +319,24 @@ export function registerBenches(
       }, async (b) => {
         b.start();
         const start = performance.now();
-        variant.issue(run.perIteration);
-        await sync();
+        await variant.issue(run.perIteration);
+        if (!variant.overheadOnly) await sync();
         variant.samples.push(performance.now() - start);
         b.end();
       });
     }
   }
   globalThis.addEventListener("unload", () => {
-    const names = runs[0]?.variants.map((v) => v.name) ?? [];
-    const base = names[0] ?? "";
+    const cols = columns(runs);
+    const gflops = cols.filter((c) => c.kind === "gflops");
+    const base = gflops[0];
     const header = [
       "problem",
       "ops/iter",
-      ...names.map((n) => `${n} GFLOPS`),
-      ...names.slice(1).map((n) => `${base}/${n}`),
+      ...cols.map((c) => c.kind === "gflops" ? `${c.title} GFLOPS` : c.title),
+      ...gflops.slice(1).map((c) =>
+        `${base?.title}/${c.title.includes(" − ") ? `(${c.title})` : c.title}`
+      ),
     ];
     const lines = [
       `| ${header.join(" | ")} |`,
@@ -252,15 +346,25 @@ export function registerBenches(
         )
       } |`,
     ];
-    const cell = (t: Throughput) =>
-      `${t.median.toFixed(2)} (${t.low.toFixed(2)}–${t.high.toFixed(2)})`;
-    const ratio = (x: Throughput, y: Throughput) =>
-      `${(x.median / y.median).toFixed(2)}x / ${(x.high / y.high).toFixed(2)}x`;
+    const fixed = (x: number) => Number.isFinite(x) ? x.toFixed(2) : "–";
+    const cell = (value: Throughput | number | undefined) => {
+      if (value === undefined) return "–";
+      if (typeof value === "number") return value.toFixed(1);
+      return Number.isNaN(value.low)
+        ? fixed(value.median)
+        : `${fixed(value.median)} (${fixed(value.low)}–${fixed(value.high)})`;
+    };
+    const ratio = (x: Throughput | undefined, y: Throughput | undefined) => {
+      if (!x || !y || !Number.isFinite(y.median)) return "–";
+      const atMedian = `${fixed(x.median / y.median)}x`;
+      return Number.isNaN(y.low) ? atMedian : `${atMedian} / ${fixed(x.high / y.high)}x`;
+    };
     for (const run of runs) {
-      const t = run.variants.map((v) => throughput(run, v));
+      const values = cols.map((c) => c.value(run));
+      const t = gflops.map((c) => c.value(run) as Throughput | undefined);
       lines.push(
-        `| ${run.label} | ${run.perIteration} | ${t.map(cell).join(" | ")} | ${
-          t.slice(1).map((y) => ratio(t[0]!, y)).join(" | ")
+        `| ${run.label} | ${run.perIteration} | ${values.map(cell).join(" | ")} | ${
+          t.slice(1).map((y) => ratio(t[0], y)).join(" | ")
         } |`,
       );
     }
@@ -268,9 +372,12 @@ export function registerBenches(
       `\n${footer.title}\nGFLOPS: median (slowest–fastest) of ${ITERATIONS} timed iterations, ` +
         `wall clock, one wait per iteration (an empty submit + wait costs ${
           footer.overheadMs.toFixed(1)
-        } ms here, included). Ratios: at the medians / at the fastest iterations. Load average ` +
+        } ms here, included${
+          cols.some((c) => c.kind === "ms") ? ", except in the ms/iter columns" : ""
+        }). Ratios: at the medians / at the fastest iterations. Load average ` +
         `at the start ${footer.startLoad}, at the end ${loadAverage()} ` +
-        `(${navigator.hardwareConcurrency} cores).\n` + lines.join("\n"),
+        `(${navigator.hardwareConcurrency} cores).` +
+        (footer.notes?.length ? `\n${footer.notes.join("\n")}` : "") + `\n${lines.join("\n")}`,
     );
     footer.onUnload?.();
   });

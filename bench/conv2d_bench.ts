@@ -1,7 +1,8 @@
 /**
- * Conv2d benchmark: wgtune's tuned kernel, wgtune's default kernel and TF.js's WebGPU backend
- * (`tf.conv2d` / `tf.depthwiseConv2d`), f32, on one device in one run: a ResNet 3×3 layer, the
- * 7×7 stride-2 ResNet stem and a depthwise 3×3 layer.
+ * Conv2d benchmark: wgtune's tuned kernel, wgtune's default kernel, TF.js's WebGPU backend
+ * (`tf.conv2d` / `tf.depthwiseConv2d`) and onnxruntime-node's WebGPU execution provider (an ONNX
+ * `Conv` node), f32, in one run: a ResNet 3×3 layer, the 7×7 stride-2 ResNet stem and a depthwise
+ * 3×3 layer.
  *
  * ```sh
  * deno bench -A bench/conv2d_bench.ts
@@ -15,6 +16,23 @@
  * issues the same number of convolutions per variant and waits once, the same way for all: submit,
  * then `queue.onSubmittedWorkDone()`. A Markdown table of GFLOPS and ratios is printed at the end.
  *
+ * ORT (glue in `bench/_ort.ts`) gets a `Conv` model built in code with the problem's pads,
+ * strides, dilations and group, the same OIHW weights as an initializer and the same NCHW input;
+ * its sessions are created with CPU fallback disabled, so every node runs on WebGPU (see
+ * `_ort.ts`). Its output is cross-checked against wgtune's tuned output (relative error < 1e-4)
+ * before timing. ORT runs on its own Dawn device, and its `run` copies host inputs in and outputs
+ * out on every call, so three ORT variants are timed in the same run: `ort host I/O` (one `run`
+ * per convolution with host tensors), `ort copies` (the same runs of a model with the same input and
+ * output that does no convolution: the host-copy and per-run overhead alone, shown in ms, and
+ * subtracted from `ort host I/O` in the `ort host I/O − ort copies` column) and `ort GPU I/O`
+ * (input uploaded once, outputs left on the GPU with `preferredOutputLocation: "gpu-buffer"`, one
+ * wait per iteration). By default ORT's WebGPU provider runs convolutions in NHWC and transposes
+ * the NCHW input and output around each one (its own cost, included).
+ *
+ * ORT needs a WebGPU adapter for its bundled Dawn: it works on Mesa 25's lavapipe
+ * (bookworm-backports); on Mesa 22.3 Dawn refuses the device ("No supported adapters"), and the
+ * bench prints one line saying ORT was skipped and why, then runs the rest.
+ *
  * The ResNet 3×3 layer runs at batch 1 by default (`N1,C64,H56,W56,K64,R3,S3,stride1,pad1`):
  * at batch 8 one convolution takes a large part of a second on a software adapter and the tuning
  * plus bench runs would take far longer than a few minutes. Set `WGTUNE_BENCH_RESNET_N=8` for the
@@ -23,8 +41,14 @@
  * Environment knobs:
  * - `WGTUNE_BENCH_CACHE=dir`: tune into (and reuse results from) this cache directory.
  * - `WGTUNE_BENCH_RESNET_N=1`: batch of the ResNet 3×3 layer.
+ * - `WGTUNE_BENCH_SHAPES="N1,C8,H16,W16,K8,R3,S3,stride1,pad1;…"`: bench these conv2d CLI shapes
+ *   (`;`-separated) instead of the three layers (for quick runs).
  * - `WGTUNE_BENCH_EVALS=10`: tuning budget per shape (candidates).
  * - `WGTUNE_BENCH_TUNE_S=120`: tuning time limit per shape, in seconds.
+ * - `WGTUNE_BENCH_ITER_FLOP=1073741824`: floating-point work per bench iteration (at least 2 ops).
+ * - `WGTUNE_BENCH_ORT=0`: leave ORT out.
+ * - `WGTUNE_BENCH_ORT_LAYOUT=NCHW|NHWC`: ORT WebGPU provider's `preferredLayout` (default NHWC).
+ * - `WGTUNE_BENCH_ORT_LOG=1`: ORT sessions log at info level, one line per WebGPU program run.
  *
  * @module
  */
@@ -33,6 +57,7 @@
 import type { Tensor4D } from "npm:@tensorflow/tfjs-core@4.22.0";
 import { type Conv2dProblem, getKernel, openDevice } from "../mod.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
+import { conv2dModel, openOrtForBench, ORT_NOTE, ORT_VERSION, ortVariants } from "./_ort.ts";
 import {
   type GroupRun,
   loadAverage,
@@ -52,10 +77,17 @@ const MAX_EVALS = Number(Deno.env.get("WGTUNE_BENCH_EVALS") ?? 10);
 const TUNE_LIMIT_MS = Number(Deno.env.get("WGTUNE_BENCH_TUNE_S") ?? 120) * 1000;
 /** Tuner measurement window per candidate, in ms. */
 const MEASURE_MS = 30;
-/** Floating-point work per iteration (about 1 GFLOP, at least 2 convolutions). */
-const FLOP_PER_ITERATION = 2 ** 30;
+/** Floating-point work per iteration (about 1 GFLOP by default, at least 2 convolutions). */
+const FLOP_PER_ITERATION = Number(Deno.env.get("WGTUNE_BENCH_ITER_FLOP") ?? 2 ** 30);
+const ORT_LOG = Deno.env.get("WGTUNE_BENCH_ORT_LOG") === "1";
 
-for (const [name, value] of [["RESNET_N", RESNET_N], ["EVALS", MAX_EVALS]] as const) {
+for (
+  const [name, value] of [
+    ["RESNET_N", RESNET_N],
+    ["EVALS", MAX_EVALS],
+    ["ITER_FLOP", FLOP_PER_ITERATION],
+  ] as const
+) {
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
       `'WGTUNE_BENCH_${name}' must be a positive integer: current value is ${value}`,
@@ -69,7 +101,8 @@ if (!(TUNE_LIMIT_MS > 0)) {
 }
 
 /** The benchmarked layers: a label and a conv2d CLI shape (NCHW, f32). */
-const SHAPES: readonly (readonly [string, string])[] = [
+const SHAPES: readonly (readonly [string, string])[] = Deno.env.get("WGTUNE_BENCH_SHAPES")
+  ?.split(";").map((shape) => ["custom", shape.trim()] as const) ?? [
   ["resnet 3x3", `N${RESNET_N},C64,H56,W56,K64,R3,S3,stride1,pad1`],
   ["stem 7x7/2", "N1,C3,H224,W224,K64,R7,S7,stride2,pad3"],
   ["depthwise 3x3", "N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw"],
@@ -81,6 +114,7 @@ const { device } = gpu;
 const tfjs = await useTfjsOn(gpu);
 const { tf } = tfjs;
 const tfjsError = await checkTfjsMatmul(tfjs);
+const { ort, line: ortLine } = await openOrtForBench();
 const family = getKernel("conv2d");
 const userCache = Deno.env.get("WGTUNE_BENCH_CACHE");
 const cacheDir = userCache ?? await Deno.makeTempDir({ prefix: "conv2d-bench-cache-" });
@@ -221,18 +255,36 @@ async function prepare([label, shape]: readonly [string, string]): Promise<Group
     }
     errors.push(`${name} ${error.toExponential(1)}`);
   }
+  let ortNote: Awaited<ReturnType<typeof ortVariants>> | undefined;
+  if (ort) {
+    // The same x and OIHW weights as wgtune; ORT's output is NCHW like wgtune's.
+    const onnx = conv2dModel(problem, wt);
+    ortNote = await ortVariants(ort, {
+      model: onnx.model,
+      inputs: [{ ...onnx.input, data: x }],
+      output: onnx.output,
+      log: ORT_LOG,
+    }, await readFloats(device, outTuned, outElements));
+  }
   const perIteration = Math.max(2, Math.round(FLOP_PER_ITERATION / flops));
   console.log(
     `${label} (${shape}): ${tuneNote(pair)}; max relative difference from TF.js: ` +
-      `${errors.join(", ")}; ${perIteration} per iteration`,
+      `${errors.join(", ")}; ${perIteration} per iteration${ortNote ? `; ${ortNote.line}` : ""}`,
   );
-  return { label: `conv2d ${label} ${shape} f32`, flops, perIteration, variants };
+  variants.push(...ortNote?.variants ?? []);
+  return {
+    label: `conv2d ${label === "custom" ? "" : `${label} `}${shape} f32`,
+    flops,
+    perIteration,
+    variants,
+  };
 }
 
 console.log(
   `adapter: ${gpu.info.description} (vendor ${gpu.info.vendor}), backend ${gpu.backend}, ` +
     `Deno ${Deno.version.deno}, TF.js ${TFJS_VERSION} webgpu on the same GPUDevice`,
 );
+console.log(ortLine);
 console.log(
   `TF.js matMul vs float64 CPU product (37x45 · 45x29): max abs error ${
     tfjsError.toExponential(2)
@@ -248,7 +300,9 @@ for (const shape of SHAPES) runs.push(await prepare(shape));
 registerBenches(runs, sync, {
   overheadMs: await syncOverheadMs(device),
   startLoad,
-  title: `conv2d: wgtune tuned vs wgtune default vs TF.js ${TFJS_VERSION} webgpu (NHWC)`,
+  title: `conv2d: wgtune tuned vs wgtune default vs TF.js ${TFJS_VERSION} webgpu (NHWC)` +
+    (ort ? ` vs onnxruntime-node ${ORT_VERSION} WebGPU EP (NCHW model)` : " (ORT skipped)"),
+  notes: [ort ? ORT_NOTE : ortLine],
   onUnload: () => {
     if (!userCache) Deno.removeSync(cacheDir, { recursive: true });
   },
