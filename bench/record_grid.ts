@@ -3,15 +3,58 @@
  * fixture (bench/fixtures/*.json), for the search-efficiency benchmark and the strategy tests.
  *
  * Usage: deno run -A bench/record_grid.ts --op matmul --shape 256x256x256 [--measure-ms 20]
- *        [--out bench/fixtures/matmul_256.json]
+ *        [--fix name=value[|value...]]... [--out bench/fixtures/matmul_256.json]
+ *
+ * `--fix` records a subspace: the family's space with some parameters limited to the given values
+ * (for example `--fix algorithm=gemm --fix vec=4`). Spaces of several thousand configs take hours
+ * to record on a software adapter; a subspace is still a real tuning space, and the fixture stores
+ * exactly its parameters and configs, so the replay searches the same subspace.
  *
  * @module
  */
 import { Command } from "commander";
 import { openDevice } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
-import { enumerateValid } from "../search/space.ts";
+import type { Config, ParamSpec, ParamValue, SearchSpace } from "../kernels/types.ts";
+import { gridSearch } from "../search/grid.ts";
+import { configKey, enumerateValid } from "../search/space.ts";
+import type { SearchStrategy } from "../search/types.ts";
 import { tune } from "../tuner/tune.ts";
+
+/** Parses `name=v1|v2` into the parameter's name and its allowed values, typed like the space's. */
+function parseFix(text: string, params: readonly ParamSpec[]): [string, ParamValue[]] {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(text);
+  if (!match) throw new RangeError(`--fix must look like name=value[|value...]: got "${text}"`);
+  const [, name, list] = match as unknown as [string, string, string];
+  const param = params.find((p) => p.name === name);
+  if (!param) {
+    throw new RangeError(
+      `--fix names an unknown parameter "${name}"; the space has ${
+        params.map((p) => p.name).join(", ")
+      }`,
+    );
+  }
+  const values = list.split("|").map((raw) => {
+    const value = param.values.find((v) => String(v) === raw);
+    if (value === undefined) {
+      throw new RangeError(
+        `--fix ${name}: "${raw}" is not among the space's values ${param.values.join(", ")}`,
+      );
+    }
+    return value;
+  });
+  return [name, values];
+}
+
+/** The space with the fixed parameters limited to their allowed values. */
+function subspace(space: SearchSpace, fixed: ReadonlyMap<string, ParamValue[]>): SearchSpace {
+  return {
+    params: space.params.map((p) => ({ name: p.name, values: fixed.get(p.name) ?? p.values })),
+    isValid: (config: Config) =>
+      space.isValid(config) &&
+      [...fixed].every(([name, values]) => values.includes(config[name] as ParamValue)),
+  };
+}
 
 const program = new Command()
   .requiredOption("--op <op>", "kernel family")
@@ -19,24 +62,45 @@ const program = new Command()
   .option("--dtype <dtype>", "element type", "f32")
   .option("--measure-ms <ms>", "GPU time per measurement", "20")
   .option("--out <file>", "fixture file")
+  .option(
+    "--fix <name=values>",
+    "limit a parameter to values (|-separated); repeatable",
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
   .parse(["deno", "record_grid", ...Deno.args]);
 const opts = program.opts<
-  { op: string; shape: string; dtype: string; measureMs: string; out?: string }
+  { op: string; shape: string; dtype: string; measureMs: string; out?: string; fix: string[] }
 >();
 
 const gpu = await openDevice();
 const family = getKernel(opts.op);
 const problem = family.normalizeProblem(family.parseShape(opts.shape, opts.dtype));
-const space = family.space(problem, gpu.caps);
-const size = [...enumerateValid(space)].length;
+const fullSpace = family.space(problem, gpu.caps);
+let fixed: Map<string, ParamValue[]>;
+try {
+  fixed = new Map(opts.fix.map((text) => parseFix(text, fullSpace.params)));
+} catch (error) {
+  console.error(`record_grid: ${(error as Error).message}`);
+  Deno.exit(2);
+}
+const space = subspace(fullSpace, fixed);
+const legal = [...enumerateValid(space)];
+const size = legal.length;
+const inSpace = new Set(legal.map(configKey));
 console.error(
-  `recording ${size} configs of ${opts.op} ${
-    family.problemKey(problem)
+  `recording ${size} configs of ${opts.op} ${family.problemKey(problem)}${
+    opts.fix.length ? ` (subspace ${opts.fix.join(" ")})` : ""
   } on ${gpu.info.description}`,
 );
+// Grid over the subspace; the tuner checks proposals against the family's full space.
+const strategy: SearchStrategy = {
+  name: "grid",
+  search: (_space, evaluate, options) => gridSearch.search(space, evaluate, options),
+};
 const started = performance.now();
 const result = await tune(gpu, { op: opts.op, problem }, {
-  strategy: "grid",
+  strategy,
   maxEvals: size,
   measureMs: Number(opts.measureMs),
   cacheDir: null,
@@ -53,9 +117,14 @@ const fixture = {
   device: `${gpu.backend} ${gpu.info.description}`,
   recorded: new Date().toISOString().slice(0, 10),
   command:
-    `deno run -A bench/record_grid.ts --op ${opts.op} --shape ${opts.shape} --dtype ${opts.dtype} --measure-ms ${opts.measureMs}`,
+    `deno run -A bench/record_grid.ts --op ${opts.op} --shape ${opts.shape} --dtype ${opts.dtype} --measure-ms ${opts.measureMs}${
+      opts.fix.map((f) => ` --fix '${f}'`).join("")
+    }`,
   space: { params: space.params },
-  results: result.trials.map((t) => ({ config: t.config, status: t.status, timeMs: t.timeMs })),
+  // The tuner also measures the family's default config, which may lie outside a subspace.
+  results: result.trials
+    .filter((t) => inSpace.has(configKey(t.config)))
+    .map((t) => ({ config: t.config, status: t.status, timeMs: t.timeMs })),
 };
 const out = opts.out ?? `bench/fixtures/${opts.op}_${result.problemKey}.json`;
 await Deno.writeTextFile(out, JSON.stringify(fixture, null, 1) + "\n");
