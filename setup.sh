@@ -2,8 +2,9 @@
 # Sets up everything wgtune needs on a fresh Debian/Ubuntu machine with Node.js and npm:
 #   - Deno (from npm's `deno` package) into ./.tools, linked as ./.tools/bin/deno
 #   - Mesa's software Vulkan driver (lavapipe) when no Vulkan driver is installed (CPU-only
-#     machines), from bookworm-backports (Mesa 25) on Debian bookworm, also replacing an older
-#     lavapipe there; a machine with a GPU and its Vulkan driver needs nothing extra.
+#     machines); with WGTUNE_MESA_BACKPORTS=1 on Debian bookworm, Mesa 25 from bookworm-backports
+#     instead (also replacing an older lavapipe); a machine with a GPU and its Vulkan driver needs
+#     nothing extra.
 #   - the npm packages the code imports (fetched into the Deno cache).
 # Idempotent: a second run does nothing that is already done.
 set -euo pipefail
@@ -33,12 +34,14 @@ mesa_major() { # the installed mesa-vulkan-drivers' major version, 0 when unknow
 }
 
 # Mesa 25's lavapipe is needed by Dawn's Vulkan backend and onnxruntime's WebGPU provider (Mesa 22
-# lacks features they require). Debian bookworm ships Mesa 22; bookworm-backports has Mesa 25.
-# WGTUNE_MESA_BACKPORTS=0 keeps the distribution's Mesa.
+# lacks features they require), so the benchmarks that compare with onnxruntime want it. But it
+# compiles wgtune's large unrolled kernels several times more slowly than Mesa 22 (every storage
+# load becomes eight branches), so the default stays with the distribution's Mesa (22 on bookworm).
+# WGTUNE_MESA_BACKPORTS=1 installs Mesa 25 from bookworm-backports.
 codename=$( (. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}") || true)
 packages="mesa-vulkan-drivers libvulkan1 libegl1 libgles2"
 apt_target=()
-if [ "$codename" = bookworm ] && [ "${WGTUNE_MESA_BACKPORTS:-1}" != 0 ]; then
+if [ "$codename" = bookworm ] && [ "${WGTUNE_MESA_BACKPORTS:-0}" = 1 ]; then
   apt_target=(-t bookworm-backports)
 fi
 need_mesa=""
