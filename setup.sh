@@ -55,7 +55,7 @@ if [ -n "$need_mesa" ]; then
   as_root=()
   if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then as_root=(sudo); fi
   if { [ "$(id -u)" = 0 ] || [ ${#as_root[@]} != 0 ]; } && command -v apt-get >/dev/null; then
-    log "$need_mesa: installing Mesa's software Vulkan/GLES drivers ${apt_target[*]}: $packages"
+    log "$need_mesa: installing Mesa's software Vulkan/GLES drivers${apt_target[*]:+ (${apt_target[*]})}: $packages"
     if [ ${#apt_target[@]} != 0 ] && ! compgen -G '/etc/apt/sources.list.d/*backports*' >/dev/null &&
       ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
       log "adding Debian's bookworm-backports to /etc/apt/sources.list.d/bookworm-backports.list"

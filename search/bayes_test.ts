@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { bayesSearch, createBayesSearch } from "./bayes.ts";
 import { syntheticMatmulFixture } from "./_synthetic_fixture.ts";
-import { evaluationsToReach, fixtureSpace, type GridFixture, replayEvaluate } from "./replay.ts";
+import {
+  evaluationsToReach,
+  fixtureSpace,
+  type GridFixture,
+  readFixture,
+  replayEvaluate,
+} from "./replay.ts";
 import { randomSearch } from "./random.ts";
 import { configKey, enumerateValid } from "./space.ts";
 import type { Config, SearchSpace } from "../kernels/types.ts";
@@ -285,3 +291,29 @@ Deno.test("createBayesSearch() throws a RangeError naming the option, when an op
   );
   assert.throws(() => createBayesSearch({ warmStart: {} as unknown as Evaluation[] }), TypeError);
 });
+
+for (const name of ["conv2d_c16.json", "attention_s128.json"]) {
+  Deno.test(`bayesSearch meets the efficiency target (median ≤ 15% of the space, ≥ 2× fewer evaluations than random), when replaying the recorded ${name}`, async () => {
+    const fixture = await readFixture(
+      new URL(`../bench/fixtures/${name}`, import.meta.url).pathname,
+    );
+    const size = fixture.results.length;
+    const bayes: number[] = [];
+    const random: number[] = [];
+    for (let seed = 1; seed <= 11; seed++) {
+      // past 15% of the space a bayes run counts as a miss (Infinity)
+      bayes.push(
+        await evaluationsToReach(bayesSearch, fixture, {
+          seed,
+          maxEvals: Math.floor(0.15 * size),
+        }),
+      );
+      random.push(await evaluationsToReach(randomSearch, fixture, { seed, maxEvals: size }));
+    }
+    const message = `median evaluations of ${size}: bayes ${median(bayes)}, random ${
+      median(random)
+    }`;
+    assert.ok(median(bayes) <= 0.15 * size, message);
+    assert.ok(2 * median(bayes) <= median(random), message);
+  });
+}
