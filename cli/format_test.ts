@@ -83,6 +83,23 @@ Deno.test("Progress prints occasional plain lines when stderr is not a terminal"
   assert.equal(lines.filter((line) => line.includes("trial")).length, 2);
 });
 
+Deno.test("Progress prints one line when the cache holds only an older kernel version's results", () => {
+  let out = "";
+  const progress = new Progress({ write: (text) => out += text, isTty: false, now: () => 0 });
+  progress.startProblem(0, 1, "matmul 8x8x8 f32");
+  progress.onEvent({
+    type: "stale-cache",
+    op: "matmul",
+    problemKey: "k",
+    staleVersions: [1],
+    kernelVersion: 2,
+  });
+  assert.deepEqual(out.trimEnd().split("\n"), [
+    "[1/1] matmul 8x8x8 f32: starting",
+    "[1/1] matmul 8x8x8 f32: cached results of matmul v1 ignored (the kernel is now v2): tuning again",
+  ]);
+});
+
 Deno.test("Progress redraws one line in place on a terminal", () => {
   let out = "";
   const progress = new Progress({ write: (text) => out += text, isTty: true, columns: 60 });

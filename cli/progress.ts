@@ -92,6 +92,14 @@ export class Progress {
       case "cache-hit":
         this.#status("cached", false);
         break;
+      case "stale-cache":
+        this.#line(
+          `${this.#label}: cached results of ${event.op} v${
+            event.staleVersions.join(", v")
+          } ignored (the kernel is now v${event.kernelVersion}): tuning again`,
+          true,
+        );
+        break;
       case "trial": {
         this.#trials++;
         this.#maxEvals = event.maxEvals;

@@ -93,6 +93,22 @@ export async function tune(
     : await Cache.open(cacheDir, gpu.fingerprint);
   const entryId = { kernel: family.name, kernelVersion: family.version, problemKey, problem };
   const cached = cache ? await cache.get(family.name, family.version, problemKey) : undefined;
+  if (cache && !cached) {
+    const staleVersions = (await cache.entries())
+      .filter((e) =>
+        e.kernel === family.name && e.problemKey === problemKey && e.kernelVersion < family.version
+      )
+      .map((e) => e.kernelVersion);
+    if (staleVersions.length > 0) {
+      onEvent?.({
+        type: "stale-cache",
+        op: family.name,
+        problemKey,
+        staleVersions,
+        kernelVersion: family.version,
+      });
+    }
+  }
 
   if (cached && cached.complete && cached.best && !force) {
     onEvent?.({ type: "cache-hit", op: family.name, problemKey });

@@ -3,6 +3,9 @@ import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
 import { configKey } from "../search/space.ts";
 import type { SearchStrategy } from "../search/types.ts";
 import { tune } from "./tune.ts";
+import { TuneCache } from "../cache/mod.ts";
+import { tempDir, trial } from "../cache/testdata/fixtures.ts";
+import { getKernel } from "../kernels/registry.ts";
 import type { TuneEvent } from "./types.ts";
 
 const problem = { m: 33, n: 17, k: 29 };
@@ -145,5 +148,36 @@ Deno.test({
       tune(gpu, { op: "matmul", problem: { m: side, n: 1, k: side } }, { cacheDir: null }),
       (error: Error) => error instanceof RangeError && /'a'.* bytes/.test(error.message),
     );
+  },
+});
+
+Deno.test({
+  name:
+    "tune() reports cached results of an older kernel version as stale and tunes again, when the cache has only those",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const family = getKernel("matmul");
+    const problemKey = family.problemKey(family.normalizeProblem(problem));
+    const cache = await TuneCache.open(dir.path, gpu.fingerprint);
+    const old = { kernel: "matmul", kernelVersion: family.version - 1, problemKey, problem };
+    await cache.recordTrials(old, { trials: [trial(8, 1)], complete: true });
+    const events: TuneEvent[] = [];
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      maxEvals: 1,
+      measureMs: 5,
+      cacheDir: dir.path,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(result.fromCache, false);
+    const stale = events.filter((e) => e.type === "stale-cache");
+    assert.deepEqual(stale, [{
+      type: "stale-cache",
+      op: "matmul",
+      problemKey,
+      staleVersions: [family.version - 1],
+      kernelVersion: family.version,
+    }]);
   },
 });

@@ -51,6 +51,17 @@ export type TuneEvent =
   }
   | { readonly type: "cache-hit"; readonly op: string; readonly problemKey: string }
   | {
+    /**
+     * The cache holds results for this problem from older versions of the kernel only: they are
+     * not used (the generated code changed), and the problem is tuned again.
+     */
+    readonly type: "stale-cache";
+    readonly op: string;
+    readonly problemKey: string;
+    readonly staleVersions: readonly number[];
+    readonly kernelVersion: number;
+  }
+  | {
     readonly type: "trial";
     readonly index: number;
     readonly maxEvals: number;
