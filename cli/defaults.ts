@@ -20,7 +20,7 @@ export const DEFAULT_SHAPES: Readonly<Record<string, readonly string[]>> = Objec
 export const DEFAULT_MAX_EVALS = 8;
 
 /** Default `--time-limit` in seconds: wall-clock budget of the search of one problem. */
-export const DEFAULT_TIME_LIMIT_S = 20;
+export const DEFAULT_TIME_LIMIT_S = 60;
 
 /** Default `--candidate-timeout` in seconds: compile + validate + time of one candidate. */
 export const DEFAULT_CANDIDATE_TIMEOUT_S = 60;

@@ -224,6 +224,12 @@ export async function tune(
       const prior = cache && options.warmStart !== false
         ? nearestPrior(family.name, family.version, problemKey, problem, await cache.entries())
         : [];
+      // Transfer: the nearest problem's best config is often good here too, and a short budget
+      // (a large problem on a slow adapter) may allow only a candidate or two.
+      const transferred = prior
+        .filter((e) => Number.isFinite(e.timeMs) && space.isValid(e.config))
+        .sort((a, b) => a.timeMs - b.timeMs)[0];
+      if (transferred) await evaluate(transferred.config);
       await strategy.search(space, evaluate, {
         seed,
         maxEvals,

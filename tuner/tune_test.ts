@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
-import { configKey } from "../search/space.ts";
+import { configKey, enumerateValid } from "../search/space.ts";
 import type { SearchStrategy } from "../search/types.ts";
 import { tune } from "./tune.ts";
 import { TuneCache } from "../cache/mod.ts";
@@ -179,5 +179,53 @@ Deno.test({
       staleVersions: [family.version - 1],
       kernelVersion: family.version,
     }]);
+  },
+});
+
+Deno.test({
+  name:
+    "tune() evaluates the nearest cached problem's best config first, when warm start is on and it fits the space",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const family = getKernel("matmul");
+    const nearby = family.normalizeProblem({ m: 64, n: 64, k: 72 });
+    const defaultKey = configKey(family.defaultConfig(nearby, gpu.caps));
+    const legal = [...enumerateValid(family.space(nearby, gpu.caps))];
+    const transferred = legal.find((c) => configKey(c) !== defaultKey)!;
+    // A cached tuning of a nearby problem whose best config is `transferred`.
+    const cached = family.normalizeProblem({ m: 64, n: 64, k: 64 });
+    const cache = await TuneCache.open(dir.path, gpu.fingerprint);
+    await cache.recordTrials({
+      kernel: "matmul",
+      kernelVersion: family.version,
+      problemKey: family.problemKey(cached),
+      problem: cached,
+    }, {
+      trials: [{ config: transferred, status: "ok", timeMs: 1 }, {
+        config: legal.at(-1)!,
+        status: "ok",
+        timeMs: 5,
+      }],
+      complete: true,
+    });
+    const options = { strategy: "random", measureMs: 5, maxEvals: 1, seed: 3 } as const;
+    const warm = await tune(gpu, { op: "matmul", problem: nearby }, {
+      ...options,
+      cacheDir: dir.path,
+    });
+    assert.deepEqual(warm.trials.map((t) => configKey(t.config)), [
+      defaultKey,
+      configKey(transferred),
+    ]);
+    const cold = await tune(gpu, { op: "matmul", problem: nearby }, {
+      ...options,
+      cacheDir: dir.path,
+      warmStart: false,
+      force: true,
+    });
+    assert.equal(cold.trials.length, 2);
+    assert.notEqual(configKey(cold.trials[1]!.config), configKey(transferred));
   },
 });

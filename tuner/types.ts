@@ -121,8 +121,9 @@ export interface TuneOptions {
    */
   isolation?: "none" | "process";
   /**
-   * Hand model-based strategies the cached trials of the nearest other problem of the same kernel
-   * on this device as prior observations.
+   * Use the cached trials of the nearest other problem of the same kernel on this device: its
+   * best config is evaluated first (right after the default), and model-based strategies get all
+   * its trials as prior observations.
    * @default {true}
    */
   warmStart?: boolean;
