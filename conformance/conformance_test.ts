@@ -5,11 +5,8 @@
  *    references. A failure here is a mapping error in an adapter (or a reference bug).
  * 2. With a GPU: every case runs on the kernels, one test step per case.
  *
- * Both assert zero failures and at most {@linkcode MAX_SKIPS} skips. The bound is 16, every one a
- * case that uses something the kernels do not implement or that has no defined meaning:
- * - 10 ONNX `Attention` tests with `softcap` (`test_attention_{3d,4d}*_softcap*`, including the
- *   two `*_qk_matmul_softcap` ones and `test_attention_4d_softcap_neginf_mask{,_poison}`): the
- *   attention family has no score soft-capping.
+ * Both assert zero failures and at most {@linkcode MAX_SKIPS} skips. The bound is 6, every one a
+ * case that has no defined meaning:
  * - 4 ORT `MultiHeadAttention` cases with `past_key` but no `present_key` output, whose reference
  *   values follow ONNX Runtime's choice of leaving the past out.
  * - 2 ORT `MultiHeadAttention` cases with 4-D (BNSH) key/value plus `past_key`, a combination the
@@ -31,9 +28,8 @@ import {
 } from "./runner.ts";
 
 /** Upper bound on skipped cases; see the module doc for the list. */
-const MAX_SKIPS = 16;
+const MAX_SKIPS = 6;
 const SKIP_REASONS = [
-  /^softcap /,
   /^past_key without the present_key output/,
   /^4-D \(BNSH\) key\/value with past_key/,
 ];

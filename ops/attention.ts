@@ -46,6 +46,12 @@ export interface AttentionShape {
    */
   scale?: number;
   /**
+   * Logit soft-capping as in ONNX `Attention`: each scaled score `s` becomes
+   * `softcap · tanh(s / softcap)` before the mask is added; 0 for none.
+   * @default {0}
+   */
+  softcap?: number;
+  /**
    * Additive float mask (`-Infinity` excludes a key). Its shape is `maskShape`, or inferred from
    * its length: `[seqQ, seqKV]` or `[batch, heads, seqQ, seqKV]`.
    */

@@ -71,3 +71,24 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "attention() caps scores, when softcap is given",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const shape = { batch: 1, heads: 2, seqQ: 3, seqKV: 6, headDim: 4, softcap: 0.5 };
+    const problem = attentionFamily.normalizeProblem(shape);
+    const inputs = attentionFamily.makeInputs(problem, 6);
+    const [q, k, v] = inputs.map((t) => (t.data as Float32Array).map((x) => 10 * x));
+    const scaled = inputs.map((t) => ({
+      name: t.name,
+      data: (t.data as Float32Array).map((x) => 10 * x),
+    }));
+    const out = await attention(gpu, q!, k!, v!, shape, noCache);
+    const expected = attentionFamily.reference(problem, scaled);
+    assert.ok(compareToReference(out, expected, attentionFamily.tolerance(problem)).ok);
+    const uncapped = await attention(gpu, q!, k!, v!, { ...shape, softcap: 0 }, noCache);
+    assert.ok(!compareToReference(uncapped, expected, attentionFamily.tolerance(problem)).ok);
+  },
+});

@@ -17,6 +17,8 @@ export interface AttentionRun {
   readonly headDim: number;
   readonly headDimV: number;
   readonly scale: number;
+  /** Logit soft-capping value; absent or 0 for none. */
+  readonly softcap?: number;
   readonly causal: boolean;
   readonly causalOffset: number;
   readonly dtype: "f32" | "f16";
@@ -47,6 +49,7 @@ export function attentionProblem(r: AttentionRun): Record<string, unknown> {
     dtype: r.dtype,
   };
   if (r.causal) problem.causalOffset = r.causalOffset;
+  if (r.softcap) problem.softcap = r.softcap;
   if (r.mask) problem.maskShape = [...r.mask.shape];
   return problem;
 }
@@ -66,6 +69,7 @@ export function describeAttention(r: AttentionRun): string {
     (r.causal
       ? ` causal${r.causalOffset ? (r.causalOffset > 0 ? "+" : "") + r.causalOffset : ""}`
       : "") +
+    (r.softcap ? ` softcap${r.softcap}` : "") +
     (r.mask ? ` mask[${r.mask.shape}]` : "") + ` ${r.dtype}`;
 }
 

@@ -16,12 +16,14 @@
  *   `past_key`, the per-batch causal frontier `j ≤ i + len[b] − Sq` are composed with `attn_mask`
  *   into one additive mask `[B, N or 1, Sq, Skv]` on the host.
  *
- * - `qk_matmul_output` (output 3): modes 0 and 1 (without softcap they are the same) are
- *   `scale·Q·Kᵀ` from the `matmul` family with the scale applied on the host; mode 2 adds the
+ * - `qk_matmul_output` (output 3): modes 0 and 1 (the same in ONNX's reference) are
+ *   `scale·Q·Kᵀ` from the `matmul` family with the scale and the soft cap applied on the host; mode 2 adds the
  *   mask and the causal −∞ terms on the host; mode 3 (the softmax probabilities) runs the
  *   `attention` family with V = identity, so the probabilities come from the kernel's own softmax.
  *
- * Skipped with a reason: `softcap` ≠ 0 and `softmax_precision` below float32 (the kernel's
+ * `softcap` is the kernel's own (`softcap · tanh(s / softcap)` before the mask).
+ *
+ * Skipped with a reason: `softmax_precision` below float32 (the kernel's
  * softmax runs in f32).
  *
  * @module
@@ -66,11 +68,7 @@ export const onnxAttentionAdapter: OpAdapter = {
   plan(c): OpPlan {
     const a = c.attributes;
     const softcap = getAttribute(a, "softcap", "float") ?? 0;
-    if (softcap !== 0) {
-      throw new UnsupportedCase(
-        `softcap ${softcap}: the attention family has no score soft-capping`,
-      );
-    }
+    if (!(softcap >= 0)) throw new RangeError(`${c.id}: softcap must be >= 0: it is ${softcap}`);
     const qkMode = c.outputs[3] ? getAttribute(a, "qk_matmul_output_mode", "int") ?? 0 : undefined;
     if (qkMode !== undefined && (qkMode < 0 || qkMode > 3)) {
       throw new RangeError(`${c.id}: qk_matmul_output_mode must be 0 to 3: it is ${qkMode}`);
@@ -152,6 +150,7 @@ export const onnxAttentionAdapter: OpAdapter = {
       headDim,
       headDimV,
       scale,
+      softcap,
       dtype,
       mask,
       causal: kernelCausal,
@@ -294,7 +293,10 @@ async function qkScores(
     const j = i % seqKV;
     const row = Math.floor(i / seqKV) % seqQ;
     const masked = withBias && r.causal && j > row + r.causalOffset;
-    out[i] = raw[i]! * scale + (bias ? bias[i]! : 0) + (masked ? -Infinity : 0);
+    const scaled = raw[i]! * scale;
+    // ONNX applies the soft cap before the mask, so that −∞ stays −∞.
+    const capped = r.softcap ? r.softcap * Math.tanh(scaled / r.softcap) : scaled;
+    out[i] = capped + (bias ? bias[i]! : 0) + (masked ? -Infinity : 0);
   }
   return out;
 }

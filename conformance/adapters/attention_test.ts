@@ -107,11 +107,15 @@ function onnxAttention(
   return out;
 }
 
-Deno.test("onnxAttentionAdapter.plan() skips softcap and low softmax precision with reasons", () => {
+Deno.test("onnxAttentionAdapter.plan() maps softcap onto the kernel and skips low softmax precision with a reason", () => {
   const qkv = [floatTensor([1, 1, 2, 4]), floatTensor([1, 1, 2, 4]), floatTensor([1, 1, 2, 4])];
+  assert.match(
+    onnxAttentionAdapter.plan(attentionCase(qkv, [float("softcap", 2)])).mapping,
+    /softcap2 /,
+  );
   assert.throws(
-    () => onnxAttentionAdapter.plan(attentionCase(qkv, [float("softcap", 2)])),
-    (e: Error) => e instanceof UnsupportedCase && e.message.startsWith("softcap 2"),
+    () => onnxAttentionAdapter.plan(attentionCase(qkv, [float("softcap", -1)])),
+    RangeError,
   );
   assert.throws(
     () => onnxAttentionAdapter.plan(attentionCase(qkv, [int("softmax_precision", 10)])),

@@ -41,6 +41,20 @@ function f32Literal(value: number): string {
   return `${Math.fround(value).toPrecision(9)}f`;
 }
 
+/**
+ * WGSL of `softcap(s) = c · tanh(s / c)`, with tanh written as `(1 − e^−2|x|) / (1 + e^−2|x|)`
+ * with the sign of x: finite for every finite score (a `tanh` built on `exp(2x)` overflows).
+ */
+function softcapFunction(cap: number): string[] {
+  return [
+    `const SOFTCAP: f32 = ${f32Literal(cap)};`,
+    "fn softcap(s: f32) -> f32 {",
+    "  let e = exp(-2.0 * abs(s / SOFTCAP));",
+    "  return SOFTCAP * sign(s) * (1.0 - e) / (1.0 + e);",
+    "}",
+  ];
+}
+
 /** Strides of a mask broadcast to `[batch, heads, seqQ, seqKV]`: 0 along broadcast dims. */
 function maskStrides(shape: readonly [number, number, number, number]): number[] {
   const strides = [0, 0, 0, 0];
@@ -129,6 +143,7 @@ function blockCode(ctx: Ctx, staged: boolean, jg: string, jl: string): string[] 
       ): [string, string] => [`q${r}_${ch}`, `k${t}_${ch}`]);
       lines.push(`let d${r}_${t} = ${fmaChain(terms, `q${r}_0 * k${t}_0`)};`);
       let score = horizontalSum(ctx, `d${r}_${t}`);
+      if (p.softcap > 0) score = `softcap(${score})`;
       if (strides) {
         const at = strides[3] === 0 ? `maskRow${r}` : `maskRow${r} + ${key(t)}`;
         score = `${score} + f32(mask[${at}])`;
@@ -387,6 +402,7 @@ export function generateAttention(
     "// Scores at or below this are excluded keys (additive -inf, causal, past seqKV).",
     "const MASKED: f32 = -1.0e30;",
     `const SCALE: f32 = ${f32Literal(p.scale)};`,
+    ...(p.softcap > 0 ? softcapFunction(p.softcap) : []),
     ...shared,
     "",
     `@compute @workgroup_size(${threads})`,
@@ -403,6 +419,8 @@ export function generateAttention(
     dispatch: attentionDispatch(p, c),
     bindings,
     shaderKey: `attention_v${ATTENTION_VERSION}_${attentionProblemKey(p)}_` +
-      `scale${f32Bits(p.scale)}_${configTag}`,
+      `scale${f32Bits(p.scale)}_${
+        p.softcap > 0 ? `softcap${f32Bits(p.softcap)}_` : ""
+      }${configTag}`,
   };
 }

@@ -179,3 +179,22 @@ Deno.test({
     await check(family.parseShape("B1,H2,Sq5,Skv40,D8,mask2d", "f16"), variant(3));
   },
 });
+
+Deno.test({
+  name: "attention kernels apply softcap before the mask, also for scores of about ±1e8",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    for (
+      const shape of [
+        "B1,H2,Sq7,Skv13,D16,softcap2",
+        "B1,H2,KV1,Sq5,Skv9,D8,causal,softcap0.5,mask2d",
+      ]
+    ) {
+      const problem = family.parseShape(shape);
+      const inputs = family.makeInputs(problem, 5).map((t) =>
+        t.name === "mask" ? t : { name: t.name, data: (t.data as Float32Array).map((x) => x * 1e4) }
+      );
+      await check(problem, variant(shape.includes("causal") ? 2 : 0), inputs);
+    }
+  },
+});

@@ -44,6 +44,11 @@ export interface AttentionProblem {
   /** Multiplier of Q·Kᵀ (finite as an f32); the default is `1 / sqrt(headDim)`. */
   readonly scale: number;
   /**
+   * Logit soft-capping (ONNX Attention `softcap`): each scaled score `s` becomes
+   * `softcap · tanh(s / softcap)` before the mask is added. 0 turns it off.
+   */
+  readonly softcap: number;
+  /**
    * Shape of the additive float mask as a 4-d shape broadcastable to
    * `[batch, heads, seqQ, seqKV]` (every dim equal to its target or 1), or `null` for no mask.
    */
@@ -90,6 +95,12 @@ export interface AttentionProblemInput {
    */
   scale?: number;
   /**
+   * Logit soft-capping value (`softcap · tanh(s / softcap)` on the scaled scores, before the
+   * mask); 0 for none.
+   * @default {0}
+   */
+  softcap?: number;
+  /**
    * Additive mask shorthand; `maskShape` gives any broadcastable shape instead.
    * @default {"none"}
    */
@@ -114,6 +125,7 @@ const FIELDS = [
   "causal",
   "causalOffset",
   "scale",
+  "softcap",
   "mask",
   "maskShape",
   "dtype",
@@ -243,6 +255,15 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
   if (!Number.isFinite(Math.fround(scale))) {
     throw new RangeError(`'scale' must be a finite f32 number: current value is ${scale}`);
   }
+  const softcap = p.softcap ?? 0;
+  if (typeof softcap !== "number") {
+    throw new TypeError(
+      `'softcap' must be a finite number >= 0: current value is ${describe(softcap)}`,
+    );
+  }
+  if (!(softcap >= 0) || !Number.isFinite(Math.fround(softcap))) {
+    throw new RangeError(`'softcap' must be a finite f32 number >= 0: current value is ${softcap}`);
+  }
   const mask = p.mask ?? "none";
   if (!MASK_KINDS.includes(mask as AttentionMaskKind)) {
     throw new RangeError(`'mask' must be none, 2d or 4d: current value is ${describe(mask)}`);
@@ -281,6 +302,7 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
     causal,
     causalOffset,
     scale,
+    softcap,
     maskShape,
     dtype: dtype as AttentionDtype,
   };
@@ -305,7 +327,7 @@ const TOKEN_FIELDS: Readonly<Record<string, string>> = {
  * - `S<n>` both sequence lengths, or `Sq<n>` and `Skv<n>` (either overrides `S`),
  * - `D<n>` head size (required), `Dv<n>` head size of V (default D),
  * - `causal`, or `causal+<n>` / `causal-<n>` for a shifted diagonal (`causalOffset`),
- * - `scale<x>` (default `1/sqrt(D)`),
+ * - `scale<x>` (default `1/sqrt(D)`), `softcap<x>` (logit soft-capping, default none),
  * - `mask2d`, `mask4d`, or `mask<d0>x<d1>...` (a broadcastable mask shape such as `mask1x8x128x512`).
  *
  * Examples: `"B1,H8,S512,D64"`, `"B1,H8,KV2,Sq128,Skv512,D64,causal"`. Throws a `RangeError` that
@@ -331,6 +353,7 @@ export function parseAttentionShape(shape: string, dtype?: string): AttentionPro
     const integer = INTEGER_TOKEN.exec(lower);
     const causal = /^causal(?:([+-])(\d+))?$/.exec(lower);
     const scale = /^scale=?([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$/.exec(lower);
+    const softcap = /^softcap=?((?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$/.exec(lower);
     const mask = /^mask=?(2d|4d|\d+(?:x\d+){0,3})$/.exec(lower);
     let key: string;
     if (integer) {
@@ -343,6 +366,9 @@ export function parseAttentionShape(shape: string, dtype?: string): AttentionPro
     } else if (scale) {
       key = "scale";
       problem.scale = Number(scale[1]);
+    } else if (softcap) {
+      key = "softcap";
+      problem.softcap = Number(softcap[1]);
     } else if (mask) {
       key = "mask";
       if (mask[1] === "2d" || mask[1] === "4d") problem.mask = mask[1];
@@ -350,7 +376,8 @@ export function parseAttentionShape(shape: string, dtype?: string): AttentionPro
     } else {
       throw new RangeError(
         `'shape' has an unknown token '${token}' in '${shape}': expected B<n>, H<n>, KV<n>, ` +
-          `S<n>, Sq<n>, Skv<n>, D<n>, Dv<n>, causal[+-<n>], scale<x>, mask2d, mask4d or mask<AxB...>`,
+          `S<n>, Sq<n>, Skv<n>, D<n>, Dv<n>, causal[+-<n>], scale<x>, softcap<x>, mask2d, mask4d or ` +
+          `mask<AxB...>`,
       );
     }
     if (seen.has(key)) {
@@ -390,8 +417,8 @@ export function parseAttentionShape(shape: string, dtype?: string): AttentionPro
 
 /**
  * The tuning key of a problem: dtype and sizes, then `_dv<n>` when V's head size differs,
- * `_causal` (with `+n`/`-n` for a shifted diagonal) and `_mask<shape>` when present. The scale
- * does not change speed and is not part of the key.
+ * `_causal` (with `+n`/`-n` for a shifted diagonal), `_softcap` and `_mask<shape>` when present.
+ * The scale and the softcap value do not change speed and are not part of the key.
  *
  * @example Key of a grouped-query causal problem
  * ```ts
@@ -410,6 +437,7 @@ export function attentionProblemKey(problem: AttentionProblem): string {
     const offset = problem.causalOffset;
     key += `_causal${offset > 0 ? `+${offset}` : offset < 0 ? String(offset) : ""}`;
   }
+  if (problem.softcap > 0) key += "_softcap";
   if (problem.maskShape) key += `_mask${problem.maskShape.join("x")}`;
   return key;
 }

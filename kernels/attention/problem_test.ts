@@ -18,6 +18,7 @@ Deno.test("normalizeAttentionProblem() fills defaults, when only sizes are given
     causal: false,
     causalOffset: 0,
     scale: 0.25,
+    softcap: 0,
     maskShape: null,
     dtype: "f32",
   });
@@ -218,4 +219,16 @@ Deno.test("attentionFlops() counts 4·B·H·Sq·Skv·D, and only attended pairs 
     causalOffset: -5,
   });
   assert.equal(attendedPairs(empty), 0);
+});
+
+Deno.test("softcap: parsed from shapes, in the problem key, and rejected when negative", () => {
+  const p = parseAttentionShape("B1,H2,S8,D4,softcap30");
+  assert.equal(p.softcap, 30);
+  assert.equal(attentionProblemKey(p), "f32_b1_h2_kv2_sq8_skv8_d4_softcap");
+  assert.equal(parseAttentionShape("B1,H2,S8,D4").softcap, 0);
+  assert.throws(
+    () =>
+      normalizeAttentionProblem({ batch: 1, heads: 1, seqQ: 1, seqKV: 1, headDim: 4, softcap: -1 }),
+    (e: Error) => e instanceof RangeError && /'softcap'.*-1/.test(e.message),
+  );
 });

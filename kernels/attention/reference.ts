@@ -81,7 +81,8 @@ export function attentionReference(
   problem: AttentionProblem,
   inputs: readonly HostTensor[],
 ): Float64Array {
-  const { batch, heads, kvHeads, seqQ, seqKV, headDim, headDimV, scale, maskShape } = problem;
+  const { batch, heads, kvHeads, seqQ, seqKV, headDim, headDimV, scale, softcap, maskShape } =
+    problem;
   const q = input(inputs, "q", batch * heads * seqQ * headDim);
   const k = input(inputs, "k", batch * kvHeads * seqKV * headDim);
   const v = input(inputs, "v", batch * kvHeads * seqKV * headDimV);
@@ -105,6 +106,7 @@ export function attentionReference(
           let dot = 0;
           for (let d = 0; d < headDim; d++) dot += q[qAt + d]! * k[kAt + d]!;
           let s = dot * scale;
+          if (softcap > 0) s = softcap * Math.tanh(s / softcap);
           if (mask && maskShape) {
             const [mb, mh, mq, mk] = maskShape;
             const at =

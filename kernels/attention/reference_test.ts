@@ -188,3 +188,13 @@ Deno.test("attentionTolerance() is looser for f16 than for f32", () => {
   const f16 = attentionTolerance({ ...p, dtype: "f16" });
   assert.ok(f16.atol > f32.atol && f16.rtol > f32.rtol);
 });
+
+Deno.test("attentionReference() caps scores with softcap·tanh(s/softcap) before the mask, when softcap is set", () => {
+  // scale 1, softcap 1: scores [tanh(0), tanh(3)] = [0, 0.995...]; a -inf mask on key 0 stays -inf.
+  const sizes = { batch: 1, heads: 1, seqQ: 1, seqKV: 2, headDim: 1, scale: 1, softcap: 1 };
+  const w = 1 / (1 + Math.exp(-Math.tanh(3)));
+  const p = normalizeAttentionProblem(sizes);
+  close(attentionReference(p, tensors([1], [0, 3], [2, 4])), [2 * (1 - w) + 4 * w]);
+  const masked = normalizeAttentionProblem({ ...sizes, mask: "2d" });
+  close(attentionReference(masked, tensors([1], [0, 3], [2, 4], [0, -Infinity])), [2]);
+});
