@@ -18,6 +18,7 @@
  * - `WGTUNE_BENCH_CACHE=dir`: tune into (and reuse results from) this cache directory instead of a
  *   temporary one, for example the user's cache.
  * - `WGTUNE_BENCH_SIZES=256,512`: square sizes to run (default `256,512,1024`).
+ * - `WGTUNE_BENCH_STRATEGY=random`: search strategy of the tuning (`grid`, `random`, `bayes`).
  * - `WGTUNE_BENCH_EVALS=20`: tuning budget per size (candidates).
  * - `WGTUNE_BENCH_TUNE_S=300`: tuning time limit per size, in seconds.
  *
@@ -37,6 +38,7 @@ import {
 
 /** Tuning budget per size, in evaluated candidates. */
 const MAX_EVALS = Number(Deno.env.get("WGTUNE_BENCH_EVALS") ?? 20);
+const STRATEGY = Deno.env.get("WGTUNE_BENCH_STRATEGY") ?? "random";
 /** Square sizes benchmarked. */
 const SIZES = (Deno.env.get("WGTUNE_BENCH_SIZES") ?? "256,512,1024").split(",").map(Number);
 /** Timed iterations per variant (after deno bench's own warm-up call and `WARMUP` iterations). */
@@ -119,7 +121,7 @@ async function prepare(size: number): Promise<SizeRun> {
   const flops = family.flops(family.normalizeProblem(problem));
   const tuneStart = performance.now();
   const tuned = await tune(gpu, { op: "matmul", problem }, {
-    strategy: "random",
+    strategy: STRATEGY,
     maxEvals: MAX_EVALS,
     cacheDir,
     seed: 1,
@@ -190,7 +192,7 @@ console.log(
 );
 console.log(
   `tuning cache: ${userCache ? `${cacheDir} (WGTUNE_BENCH_CACHE)` : `temporary ${cacheDir}`}, ` +
-    `random search, ${MAX_EVALS} candidates or ${TUNE_LIMIT_MS / 1000} s per size`,
+    `${STRATEGY} search, ${MAX_EVALS} candidates or ${TUNE_LIMIT_MS / 1000} s per size`,
 );
 const runs: SizeRun[] = [];
 for (const size of SIZES) runs.push(await prepare(size));
