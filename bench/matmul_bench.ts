@@ -7,7 +7,7 @@
  * ```
  *
  * At module load the bench opens Deno's WebGPU device, checks TF.js's matmul against a float64
- * product, tunes every size (random search, 20 candidates or 300 s) into a fresh temporary
+ * product, tunes every size (Bayesian search, 60 candidates or 540 s) into a fresh temporary
  * cache directory, loads the tuned kernel from that cache and the default kernel with
  * `cacheDir: null`, wraps the same input buffers as TF.js tensors (zero copy), warms every variant
  * up and cross-checks their outputs. Each bench iteration then issues the same number of matmuls
@@ -18,9 +18,9 @@
  * - `WGTUNE_BENCH_CACHE=dir`: tune into (and reuse results from) this cache directory instead of a
  *   temporary one, for example the user's cache.
  * - `WGTUNE_BENCH_SIZES=256,512`: square sizes to run (default `256,512,1024`).
- * - `WGTUNE_BENCH_STRATEGY=random`: search strategy of the tuning (`grid`, `random`, `bayes`).
- * - `WGTUNE_BENCH_EVALS=20`: tuning budget per size (candidates).
- * - `WGTUNE_BENCH_TUNE_S=300`: tuning time limit per size, in seconds.
+ * - `WGTUNE_BENCH_STRATEGY=bayes`: search strategy of the tuning (`grid`, `random`, `bayes`).
+ * - `WGTUNE_BENCH_EVALS=60`: tuning budget per size (candidates).
+ * - `WGTUNE_BENCH_TUNE_S=540`: tuning time limit per size, in seconds.
  *
  * @module
  */
@@ -37,8 +37,8 @@ import {
 } from "./_bench.ts";
 
 /** Tuning budget per size, in evaluated candidates. */
-const MAX_EVALS = Number(Deno.env.get("WGTUNE_BENCH_EVALS") ?? 20);
-const STRATEGY = Deno.env.get("WGTUNE_BENCH_STRATEGY") ?? "random";
+const MAX_EVALS = Number(Deno.env.get("WGTUNE_BENCH_EVALS") ?? 60);
+const STRATEGY = Deno.env.get("WGTUNE_BENCH_STRATEGY") ?? "bayes";
 /** Square sizes benchmarked. */
 const SIZES = (Deno.env.get("WGTUNE_BENCH_SIZES") ?? "256,512,1024").split(",").map(Number);
 /** Timed iterations per variant (after deno bench's own warm-up call and `WARMUP` iterations). */
@@ -49,7 +49,7 @@ const WARMUP = 1;
  * least 2), so that the fixed cost of one awaited wait (about 12 ms here) stays a small fraction. */
 const FLOP_PER_ITERATION = 2 ** 31;
 /** Wall-clock limit of the tuning of one size, in ms. */
-const TUNE_LIMIT_MS = Number(Deno.env.get("WGTUNE_BENCH_TUNE_S") ?? 300) * 1000;
+const TUNE_LIMIT_MS = Number(Deno.env.get("WGTUNE_BENCH_TUNE_S") ?? 540) * 1000;
 
 for (const size of SIZES) {
   if (!Number.isInteger(size) || size < 1) {

@@ -104,6 +104,7 @@ Deno.test({
       maxEvals: 4,
       measureMs: 5,
       cacheDir,
+      confirmTop: 0, // keep the replayed times as they were recorded
     });
     assert.equal(resumed.fromCache, false, "an aborted search is not a cache hit");
     assert.ok(resumed.trials.length >= 4);
@@ -227,5 +228,38 @@ Deno.test({
     });
     assert.equal(cold.trials.length, 2);
     assert.notEqual(configKey(cold.trials[1]!.config), configKey(transferred));
+  },
+});
+
+Deno.test({
+  name:
+    "tune() re-times the fastest configs without adding trials, and chooses the best on the confirmed times",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "random",
+      maxEvals: 4,
+      measureMs: 5,
+      cacheDir: dir.path,
+      confirmTop: 3,
+    });
+    assert.equal(result.trials.length, 5);
+    assert.equal(new Set(result.trials.map((t) => configKey(t.config))).size, 5);
+    const fastest = Math.min(
+      ...result.trials.filter((t) => t.status === "ok").map((t) => t.timeMs!),
+    );
+    assert.equal(result.best.timeMs, fastest);
+    const cached = await (await TuneCache.open(dir.path, gpu.fingerprint)).get(
+      "matmul",
+      getKernel("matmul").version,
+      result.problemKey,
+    );
+    assert.equal(cached?.best?.timeMs, result.best.timeMs);
+    await assert.rejects(
+      tune(gpu, { op: "matmul", problem }, { cacheDir: null, confirmTop: -1 }),
+      (e: Error) => e instanceof RangeError && /'confirmTop'/.test(e.message),
+    );
   },
 });
