@@ -10,6 +10,7 @@ import type { Gpu } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
 import type { Config } from "../kernels/types.ts";
 import { defaultCacheDir, type TuneCache, TuneCache as Cache } from "../cache/mod.ts";
+import type { CacheEntry } from "../cache/types.ts";
 import { getStrategy } from "../search/registry.ts";
 import { configKey, enumerateValid } from "../search/space.ts";
 import { type Evaluation, SearchStopped, type SearchStrategy } from "../search/types.ts";
@@ -101,8 +102,11 @@ export async function tune(
     : await Cache.open(cacheDir, gpu.fingerprint);
   const entryId = { kernel: family.name, kernelVersion: family.version, problemKey, problem };
   const cached = cache ? await cache.get(family.name, family.version, problemKey) : undefined;
+  // Every entry of the cache file, read at most once (stale check and warm start both need them).
+  let allEntries: Promise<CacheEntry[]> | undefined;
+  const entries = (): Promise<CacheEntry[]> => allEntries ??= cache!.entries();
   if (cache && !cached) {
-    const staleVersions = (await cache.entries())
+    const staleVersions = (await entries())
       .filter((e) =>
         e.kernel === family.name && e.problemKey === problemKey && e.kernelVersion < family.version
       )
@@ -238,7 +242,6 @@ export async function tune(
       const ok = trials.filter((t) => t.status === "ok" && t.timeMs !== null);
       const top = [...ok].sort((a, b) => a.timeMs! - b.timeMs!).slice(0, confirmTop);
       if (top.length < 2) return;
-      // The default is timed alongside, so that the speedup compares confirmed times.
       const defaultKey = configKey(defaultConfig);
       const defaultOk = ok.find((t) => configKey(t.config) === defaultKey);
       if (defaultOk && !top.includes(defaultOk)) top.push(defaultOk);
@@ -254,20 +257,20 @@ export async function tune(
       for (const record of confirmed) {
         trials[trials.findIndex((t) => configKey(t.config) === configKey(record.config))] = record;
       }
-      await persist({ trials: confirmed });
       const winner = confirmed.reduce((a, b) => b.timeMs! < a.timeMs! ? b : a);
       [bestMs, bestConfig] = [winner.timeMs!, winner.config];
       const confirmedDefault = confirmed.find((t) => configKey(t.config) === defaultKey);
-      if (confirmedDefault) {
-        defaultMs = confirmedDefault.timeMs!;
-        await persist({ defaultTimeMs: defaultMs });
-      }
+      if (confirmedDefault) defaultMs = confirmedDefault.timeMs!;
+      await persist({
+        trials: confirmed,
+        ...(confirmedDefault ? { defaultTimeMs: defaultMs } : {}),
+      });
     };
 
     let stoppedBy: TuneResult["stoppedBy"] = "exhausted";
     try {
       const prior = cache && options.warmStart !== false
-        ? nearestPrior(family.name, family.version, problemKey, problem, await cache.entries())
+        ? nearestPrior(family.name, family.version, problemKey, problem, await entries())
         : [];
       // Transfer: the nearest problem's best config is often good here too, and a short budget
       // (a large problem on a slow adapter) may allow only a candidate or two.
