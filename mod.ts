@@ -40,6 +40,7 @@ export * from "./tuner/tune.ts";
 export * from "./tuner/candidate.ts";
 export * from "./tuner/runners.ts";
 export * from "./tuner/warm_start.ts";
+export * from "./tuner/confirm.ts";
 export * from "./tuner/device_fit.ts";
 export * from "./tuner/measure.ts";
 export * from "./tuner/stats.ts";

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { getKernel, type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
+import { configKey, getKernel, type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
 import {
   configText,
@@ -132,6 +132,12 @@ async function prepare(size: number): Promise<SizeRun> {
   const tunedKernel = await loadKernel(gpu, "matmul", problem, { cacheDir });
   if (tunedKernel.source !== "tuned") {
     throw new Error(`loadKernel found no tuned config for ${size}³ in ${cacheDir}`);
+  }
+  if (configKey(tunedKernel.config) !== configKey(tuned.best.config)) {
+    throw new Error(
+      `${size}³: the cache's best (${configText(tunedKernel.config)}) is not the tuner's winner ` +
+        `(${configText(tuned.best.config)})`,
+    );
   }
   const defaultKernel = await loadKernel(gpu, "matmul", problem, { cacheDir: null });
 

@@ -15,7 +15,7 @@ import { getStrategy } from "../search/registry.ts";
 import { configKey, enumerateValid } from "../search/space.ts";
 import { type Evaluation, SearchStopped, type SearchStrategy } from "../search/types.ts";
 import { assertFitsDevice } from "./device_fit.ts";
-import { quantile } from "./stats.ts";
+import { confirmFastest } from "./confirm.ts";
 import { nearestPrior } from "./warm_start.ts";
 import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
 import type { TimedConfig, TrialRecord, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
@@ -232,33 +232,28 @@ export async function tune(
     };
 
     /**
-     * One short measurement per candidate can rank a config first by luck (a quiet moment, a
-     * timing outlier). The `confirmTop` fastest configs are timed twice more, alternating between
-     * them so that load changes hit them alike, and keep the median of their three times; the best
-     * is chosen on those. The default config is timed with them (when it ran), so that the speedup
-     * compares confirmed times.
+     * One short measurement per candidate can rank a config first by luck, so the fastest configs
+     * (and the default, so that the speedup compares confirmed times) are re-timed and ranked on
+     * their medians, until the fastest trial of all is a confirmed one (see `confirmFastest`):
+     * the cache's best is then the winner reported here.
      */
-    const confirmFastest = async (): Promise<void> => {
-      const ok = trials.filter((t) => t.status === "ok" && t.timeMs !== null);
-      const top = [...ok].sort((a, b) => a.timeMs! - b.timeMs!).slice(0, confirmTop);
-      if (top.length < 2) return;
-      const defaultKey = configKey(defaultConfig);
-      const defaultOk = ok.find((t) => configKey(t.config) === defaultKey);
-      if (defaultOk && !top.includes(defaultOk)) top.push(defaultOk);
-      const samples = top.map((t) => [t.timeMs!]);
-      for (let round = 0; round < CONFIRM_ROUNDS; round++) {
-        for (const [i, trial] of top.entries()) {
-          if (signal?.aborted) return;
-          const again = await runner.evaluate(trial.config, Infinity);
-          if (again.status === "ok" && again.timeMs !== null) samples[i]!.push(again.timeMs);
-        }
-      }
-      const confirmed = top.map((trial, i) => ({ ...trial, timeMs: quantile(samples[i]!, 0.5) }));
+    const confirmWinner = async (): Promise<void> => {
+      if (trials.filter((t) => t.status === "ok" && t.timeMs !== null).length < 2) return;
+      const { confirmed, winner } = await confirmFastest(trials, async (config) => {
+        const again = await runner.evaluate(config, Infinity);
+        return again.status === "ok" ? again.timeMs : null;
+      }, {
+        top: confirmTop,
+        rounds: CONFIRM_ROUNDS,
+        alsoTime: defaultConfig,
+        stopped: () => signal?.aborted === true,
+      });
+      if (confirmed.length === 0) return;
       for (const record of confirmed) {
         trials[trials.findIndex((t) => configKey(t.config) === configKey(record.config))] = record;
       }
-      const winner = confirmed.reduce((a, b) => b.timeMs! < a.timeMs! ? b : a);
-      [bestMs, bestConfig] = [winner.timeMs!, winner.config];
+      if (winner) [bestMs, bestConfig] = [winner.timeMs!, winner.config];
+      const defaultKey = configKey(defaultConfig);
       const confirmedDefault = confirmed.find((t) => configKey(t.config) === defaultKey);
       if (confirmedDefault) defaultMs = confirmedDefault.timeMs!;
       await persist({
@@ -289,7 +284,7 @@ export async function tune(
       stoppedBy = error.reason;
     }
     if (signal?.aborted) stoppedBy = "aborted";
-    else await confirmFastest();
+    else await confirmWinner();
     await persist({ strategy: strategy.name, complete: stoppedBy !== "aborted" });
 
     const best = bestConfig ?? defaultConfig;

@@ -129,8 +129,9 @@ export interface TuneOptions {
   warmStart?: boolean;
   /**
    * After the search, the fastest `confirmTop` configs and the default are timed twice more
-   * (alternating) and keep the median of their three times; the best config and the speedup are
-   * taken from those. 0 or 1 turns this off.
+   * (alternating) and keep the median of their three times; while an unconfirmed config is still
+   * faster than every confirmed one, the next `confirmTop` fastest are confirmed too. The best
+   * config and the speedup are taken from the confirmed times. 0 turns this off.
    * @default {3}
    */
   confirmTop?: number;

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import type { Config } from "../kernels/types.ts";
+import { bestOf } from "../cache/merge.ts";
+import { confirmFastest } from "./confirm.ts";
+import type { TrialRecord } from "./types.ts";
+
+const ok = (x: number, timeMs: number): TrialRecord => ({ config: { x }, status: "ok", timeMs });
+
+/** A timer whose every repeat returns the config's true time, counting calls per config. */
+function scripted(truth: Record<number, number>) {
+  const calls = new Map<number, number>();
+  const timeAgain = (config: Config): Promise<number> => {
+    const x = config.x as number;
+    calls.set(x, (calls.get(x) ?? 0) + 1);
+    return Promise.resolve(truth[x]!);
+  };
+  return { calls, timeAgain };
+}
+
+Deno.test("confirmFastest() keeps confirming until the fastest trial is a confirmed one", async () => {
+  // First timings: 1..3 looked fastest by luck; 4 was measured fairly once; 5 is the default.
+  const trials = [ok(1, 1), ok(2, 1.1), ok(3, 1.2), ok(4, 1.5), ok(5, 3), ok(6, 4)];
+  const { calls, timeAgain } = scripted({ 1: 2, 2: 2.2, 3: 2.4, 4: 1.6, 5: 3, 6: 4 });
+  const { confirmed, winner } = await confirmFastest(trials, timeAgain, {
+    top: 3,
+    rounds: 2,
+    alsoTime: { x: 5 },
+  });
+  // Round 1 confirms 1, 2, 3 and the default (5); config 4 (1.5) then leads, so it is confirmed.
+  assert.deepEqual(confirmed.map((t) => t.config.x), [1, 2, 3, 5, 4]);
+  assert.deepEqual(winner, { config: { x: 4 }, status: "ok", timeMs: 1.6 });
+  assert.equal(calls.get(6), undefined);
+  assert.deepEqual([...calls.values()], [2, 2, 2, 2, 2]);
+  // The cache derives its best from the trials: with the confirmed times, that is the winner.
+  const merged = trials.map((t) => confirmed.find((c) => c.config.x === t.config.x) ?? t);
+  assert.deepEqual(bestOf(merged)?.config, winner?.config);
+});
+
+Deno.test("confirmFastest() uses the median, skips failed re-runs, and honors stop and top 0", async () => {
+  let n = 0;
+  const noisy = (): Promise<number | null> => Promise.resolve([5, null][n++ % 2]!);
+  const { confirmed } = await confirmFastest([ok(1, 1), ok(2, 9)], noisy, { top: 1, rounds: 2 });
+  // Times of config 1: 1 (first), 5, and a failed run: median of [1, 5] = 3, still the fastest.
+  assert.deepEqual(confirmed, [{ config: { x: 1 }, status: "ok", timeMs: 3 }]);
+
+  const failed: TrialRecord = { config: { x: 3 }, status: "wrong", timeMs: null };
+  const none = await confirmFastest([ok(1, 1), failed], noisy, { top: 0, rounds: 2 });
+  assert.deepEqual(none, { confirmed: [], winner: ok(1, 1) });
+  const stopped = await confirmFastest([ok(1, 1)], noisy, {
+    top: 2,
+    rounds: 2,
+    stopped: () => true,
+  });
+  assert.equal(stopped.confirmed.length, 0);
+});
