@@ -11,7 +11,7 @@ import type { Config, DeviceCaps } from "../types.ts";
 import { conv2dDims, type Conv2dProblem, conv2dTensorSizes } from "./problem.ts";
 
 /** Convolution algorithms. */
-export type Conv2dAlgorithm = "direct" | "gemm";
+export type Conv2dAlgorithm = "direct" | "gemm" | "depthwise";
 
 /**
  * The algorithms, in the order the space lists them.
@@ -19,10 +19,10 @@ export type Conv2dAlgorithm = "direct" | "gemm";
  * @example List the algorithms
  * ```ts
  * import { CONV2D_ALGORITHMS } from "./config.ts";
- * console.log(CONV2D_ALGORITHMS); // ["direct", "gemm"]
+ * console.log(CONV2D_ALGORITHMS); // ["direct", "gemm", "depthwise"]
  * ```
  */
-export const CONV2D_ALGORITHMS: readonly Conv2dAlgorithm[] = ["direct", "gemm"];
+export const CONV2D_ALGORITHMS: readonly Conv2dAlgorithm[] = ["direct", "gemm", "depthwise"];
 
 /** A typed conv2d config. All sizes are powers of two. */
 export interface Conv2dConfig {
@@ -37,6 +37,10 @@ export interface Conv2dConfig {
    * ·kH·kW): the workgroup gathers a tileM×tileK slice of the virtual im2col matrix and a
    * tileK×tileN slice of the weights into workgroup memory, then each thread accumulates a
    * threadM×threadN register tile.
+   * `"depthwise"` (only for one input channel per group): no workgroup memory and no barrier;
+   * each thread computes a block of `threadM` output pixels (see {@linkcode depthwiseBlock}) of
+   * one output channel (NHWC: of `threadN = vec` neighbouring channels) straight from storage,
+   * holding its weights and one input row segment at a time in registers; `tileK` is 1.
    */
   readonly algorithm: Conv2dAlgorithm;
   /** Output pixels per workgroup. */
@@ -45,18 +49,24 @@ export interface Conv2dConfig {
   readonly tileN: number;
   /**
    * Reduction slice staged in workgroup memory per step: `"gemm"`: K elements; `"direct"`:
-   * input channels.
+   * input channels; `"depthwise"`: unused (1).
    */
   readonly tileK: number;
-  /** Output pixels per thread (`"gemm"`: consecutive; `"direct"`: see {@linkcode directBlock}). */
+  /**
+   * Output pixels per thread (`"gemm"`: consecutive; `"direct"`: see {@linkcode directBlock};
+   * `"depthwise"`: see {@linkcode depthwiseBlock}).
+   */
   readonly threadM: number;
-  /** Output channels per thread. */
+  /** Output channels per thread (`"depthwise"`: 1 in NCHW, `vec` in NHWC). */
   readonly threadN: number;
   /**
    * Vector width (1, 2 or 4) along output channels: of the accumulators, of the staged weight
    * tile and of the output stores in NHWC. Must divide threadN and the output channels per
    * group. (Pixels are read from workgroup memory in vectors of the largest of 4, 2, 1 that
-   * divides threadM.)
+   * divides threadM.) `"depthwise"`: in NHWC the same (and equal to threadN, with one output
+   * channel per group when above 1); in NCHW the vector width along output columns of the input
+   * row reads and output stores, which must divide the input and output widths and the
+   * thread's columns.
    */
   readonly vec: number;
 }
@@ -91,7 +101,9 @@ export function parseConv2dConfig(config: Config): Conv2dConfig {
 }
 
 /**
- * Workgroup size `[x, y, 1]` of a config: x threads along pixels, y along channels.
+ * Workgroup size `[x, y, 1]` of a config: x threads along pixels, y along channels. A
+ * `"depthwise"` workgroup is one-dimensional, `[(tileM / threadM) · (tileN / threadN), 1, 1]`,
+ * and its kernel splits the invocation index itself (see `generateDepthwise`).
  *
  * @example 128 pixels × 32 channels in blocks of 16 × 16
  * ```ts
@@ -103,7 +115,9 @@ export function parseConv2dConfig(config: Config): Conv2dConfig {
  * ```
  */
 export function conv2dWorkgroupSize(config: Conv2dConfig): [number, number, number] {
-  return [config.tileM / config.threadM, config.tileN / config.threadN, 1];
+  const x = config.tileM / config.threadM;
+  const y = config.tileN / config.threadN;
+  return config.algorithm === "depthwise" ? [x * y, 1, 1] : [x, y, 1];
 }
 
 /**
@@ -197,6 +211,103 @@ export function directBlock(problem: Conv2dProblem, config: Conv2dConfig): Direc
 }
 
 /**
+ * Most multiply-adds the fully unrolled body of one `"depthwise"` thread may hold,
+ * `threadM · threadN · kernelH · kernelW` (lavapipe's compile time grows with the unrolled body;
+ * the same bound as the `"direct"` kernel's unrolled step, `MAX_UNROLLED_FMAS`).
+ *
+ * @example An 8×8 block of a 5×5 kernel is too big, a 4×8 block is not
+ * ```ts
+ * import { DEPTHWISE_MAX_FMAS } from "./config.ts";
+ * console.log(64 * 25 <= DEPTHWISE_MAX_FMAS, 32 * 25 <= DEPTHWISE_MAX_FMAS); // true true
+ * console.log(64 * 49 <= DEPTHWISE_MAX_FMAS); // false
+ * ```
+ */
+export const DEPTHWISE_MAX_FMAS = 2304;
+
+/** The output block of a `"depthwise"` thread and the input it reads. */
+export interface DepthwiseBlock {
+  /**
+   * Output columns per thread: `min(threadM, 8)` up to 64 pixels, then `threadM / 8` (8 rows of
+   * wider rows, since rows read in vectors cost less per column), at most outW rounded up to a
+   * power of two.
+   */
+  readonly threadCols: number;
+  /** Output rows per thread: `threadM / threadCols`. */
+  readonly threadRows: number;
+  /** Thread blocks along the output width. */
+  readonly blocksW: number;
+  /** Thread blocks along the output height. */
+  readonly blocksH: number;
+  /** Thread blocks per output channel: `batch · blocksH · blocksW`. */
+  readonly blocks: number;
+  /** Threads of a workgroup along pixels (`tileM / threadM`); the rest go along channels. */
+  readonly pixelThreads: number;
+  /**
+   * The distinct input rows a thread reads, as offsets from its first one, ascending:
+   * `th·strideH + r·dilationH` for `th < threadRows`, `r < kernelH`.
+   */
+  readonly rowOffsets: readonly number[];
+  /**
+   * The distinct input columns a thread reads in each of those rows, as offsets from its first
+   * one, ascending: `tw·strideW + s·dilationW` for `tw < threadCols`, `s < kernelW`.
+   */
+  readonly colOffsets: readonly number[];
+}
+
+function distinctOffsets(count: number, stride: number, taps: number, dilation: number): number[] {
+  const set = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    for (let t = 0; t < taps; t++) set.add(i * stride + t * dilation);
+  }
+  return [...set].sort((a, b) => a - b);
+}
+
+/**
+ * The output block of a `"depthwise"` config. A thread's `threadM` pixels form `threadRows`
+ * rows of `threadCols` neighbouring columns of one channel; the blocks of a channel are numbered
+ * row-major over (image, block row, block column), and a workgroup takes `tileM / threadM`
+ * consecutive blocks of each of its `tileN` channels.
+ *
+ * @example A 3×3 depthwise layer on 56×56 in 8×32 blocks: 10 input rows of 34 values per thread
+ * ```ts
+ * import { depthwiseBlock, parseConv2dConfig } from "./config.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 64, height: 56, width: 56, outChannels: 64, kernelH: 3, kernelW: 3,
+ *   padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 64,
+ * });
+ * const c = parseConv2dConfig({
+ *   algorithm: "depthwise", tileM: 512, tileN: 8, tileK: 1, threadM: 256, threadN: 1, vec: 4,
+ * });
+ * const b = depthwiseBlock(p, c);
+ * console.log(b.threadRows, b.threadCols, b.blocks, b.rowOffsets.length, b.colOffsets.length);
+ * // 8 32 14 10 34
+ * ```
+ */
+export function depthwiseBlock(problem: Conv2dProblem, config: Conv2dConfig): DepthwiseBlock {
+  const { outH, outW } = conv2dDims(problem);
+  const { threadM } = config;
+  const threadCols = Math.min(
+    Math.max(Math.min(threadM, 8), threadM / 8),
+    2 ** Math.ceil(Math.log2(outW)),
+  );
+  const threadRows = threadM / threadCols;
+  const blocksW = Math.ceil(outW / threadCols);
+  const blocksH = Math.ceil(outH / threadRows);
+  const p = problem;
+  return {
+    threadCols,
+    threadRows,
+    blocksW,
+    blocksH,
+    blocks: p.batch * blocksH * blocksW,
+    pixelThreads: config.tileM / threadM,
+    rowOffsets: distinctOffsets(threadRows, p.strideH, p.kernelH, p.dilationH),
+    colOffsets: distinctOffsets(threadCols, p.strideW, p.kernelW, p.dilationW),
+  };
+}
+
+/**
  * Bytes of workgroup memory a config uses (staged tiles, held as f32).
  *
  * @example A GEMM config stages (tileM + tileN)·tileK values
@@ -213,6 +324,7 @@ export function directBlock(problem: Conv2dProblem, config: Conv2dConfig): Direc
  * ```
  */
 export function conv2dWorkgroupBytes(problem: Conv2dProblem, config: Conv2dConfig): number {
+  if (config.algorithm === "depthwise") return 0;
   if (config.algorithm === "gemm") return (config.tileM + config.tileN) * config.tileK * 4;
   const b = directBlock(problem, config);
   const patch = config.tileK * b.patchH * b.patchRowVectors * b.xv;
@@ -262,6 +374,10 @@ export function conv2dGrid(
     const b = directBlock(problem, config);
     pixelTiles = problem.batch * b.tilesH * b.tilesW;
     channelTiles = Math.ceil(problem.outChannels / config.tileN);
+  } else if (config.algorithm === "depthwise") {
+    const b = depthwiseBlock(problem, config);
+    pixelTiles = Math.ceil(b.blocks / b.pixelThreads);
+    channelTiles = Math.ceil(problem.outChannels / config.tileN);
   } else {
     pixelTiles = Math.ceil(m / config.tileM);
     channelTiles = problem.groups * Math.ceil(ng / config.tileN);
@@ -300,6 +416,53 @@ export function conv2dProblemError(problem: Conv2dProblem, caps: DeviceCaps): st
   return bufferSizeError(Object.entries(conv2dTensorSizes(problem)), bytes, caps);
 }
 
+/** The rules only the `"depthwise"` algorithm has (see {@linkcode conv2dConfigError}). */
+function depthwiseError(problem: Conv2dProblem, config: Conv2dConfig): string | undefined {
+  const { cg, ng, outW } = conv2dDims(problem);
+  const { tileK, threadM, threadN, vec } = config;
+  if (cg !== 1) {
+    return `the depthwise algorithm needs one input channel per group (inChannels / groups = ` +
+      `1): this problem has ${cg}`;
+  }
+  if (tileK !== 1) {
+    return `'tileK' must be 1 for the depthwise algorithm (it stages nothing): current value is ` +
+      `${tileK}`;
+  }
+  if (vec > 4) return `'vec' must be 1, 2 or 4: current value is ${vec}`;
+  if (problem.layout === "NHWC") {
+    if (threadN !== vec) {
+      return `'threadN' must equal vec (${vec}) for the depthwise algorithm in NHWC (a thread ` +
+        `computes one vector of channels): current value is ${threadN}`;
+    }
+    if (vec > 1 && ng !== 1) {
+      return `'vec' must be 1 for the depthwise algorithm in NHWC with a channel multiplier ` +
+        `(outChannels / groups = ${ng}): current value is ${vec}`;
+    }
+    if (problem.inChannels % vec !== 0) {
+      return `'vec' must divide the channels (${problem.inChannels}) for the depthwise ` +
+        `algorithm in NHWC: current value is ${vec}`;
+    }
+  } else {
+    if (threadN !== 1) {
+      return `'threadN' must be 1 for the depthwise algorithm in NCHW (one channel per thread): ` +
+        `current value is ${threadN}`;
+    }
+    const { threadCols } = depthwiseBlock(problem, config);
+    if (vec > 1 && (problem.width % vec !== 0 || outW % vec !== 0 || threadCols % vec !== 0)) {
+      return `'vec' must divide the input width (${problem.width}), the output width (${outW}) ` +
+        `and the thread's columns (${threadCols}) for the depthwise algorithm in NCHW: current ` +
+        `value is ${vec}`;
+    }
+  }
+  const fmas = threadM * threadN * problem.kernelH * problem.kernelW;
+  if (fmas > DEPTHWISE_MAX_FMAS) {
+    return `'threadM' · threadN · kernelH · kernelW must be at most ${DEPTHWISE_MAX_FMAS} for the ` +
+      `depthwise algorithm (its body is fully unrolled): current value is ${threadM} · ` +
+      `${threadN} · ${problem.kernelH} · ${problem.kernelW} = ${fmas}`;
+  }
+  return undefined;
+}
+
 /**
  * Why a config cannot be generated for this problem on this device, or `undefined` when it can.
  * Checks what the code generators rely on and every device limit they touch.
@@ -329,6 +492,10 @@ export function conv2dConfigError(
   if (problemError) return problemError;
   const { algorithm, tileM, tileN, threadM, threadN, vec } = config;
   const { ng } = conv2dDims(problem);
+  if (algorithm === "depthwise") {
+    const error = depthwiseError(problem, config);
+    if (error) return error;
+  }
   if (threadM > tileM) {
     return `'threadM' must be at most tileM (${tileM}): current value is ${threadM}`;
   }
@@ -336,8 +503,10 @@ export function conv2dConfigError(
     return `'threadN' must be at most tileN (${tileN}): current value is ${threadN}`;
   }
   if (vec > 4) return `'vec' must be 1, 2 or 4: current value is ${vec}`;
-  if (vec > threadN) return `'vec' must divide threadN (${threadN}): current value is ${vec}`;
-  if (ng % vec !== 0) {
+  if (algorithm !== "depthwise" && vec > threadN) {
+    return `'vec' must divide threadN (${threadN}): current value is ${vec}`;
+  }
+  if (algorithm !== "depthwise" && ng % vec !== 0) {
     return `'vec' must divide the output channels per group (${ng}): current value is ${vec}`;
   }
   if (algorithm === "direct" && problem.groups > 1 && ng % tileN !== 0) {

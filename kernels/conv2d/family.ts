@@ -1,13 +1,15 @@
 /**
  * The conv2d kernel family: 2-D convolution with ONNX `Conv` semantics (strides, asymmetric
  * pads, dilations, groups and depthwise, NCHW or NHWC, optional bias and ReLU/ReLU6, f32 or f16
- * storage with f32 accumulation), by direct convolution or implicit GEMM.
+ * storage with f32 accumulation), by direct convolution, implicit GEMM, or (one input channel
+ * per group) register-blocked depthwise convolution.
  *
  * @module
  */
 import { configKey } from "../../search/space.ts";
 import type { Config, DeviceCaps, KernelFamily, KernelProgram } from "../types.ts";
 import { conv2dConfigError, parseConv2dConfig } from "./config.ts";
+import { generateDepthwise } from "./depthwise.ts";
 import { generateDirect } from "./direct.ts";
 import { generateGemm } from "./gemm.ts";
 import { parseConv2dShape } from "./parse_shape.ts";
@@ -31,7 +33,7 @@ export type { Conv2dProblem } from "./problem.ts";
  * console.log(conv2dFamily.version === CONV2D_VERSION); // true
  * ```
  */
-export const CONV2D_VERSION = 1;
+export const CONV2D_VERSION = 2;
 
 /**
  * Generates the program of a config, checking it first; throws a `RangeError` naming what the
@@ -61,6 +63,8 @@ export function generateConv2d(
   if (error) throw new RangeError(`conv2d config ${configKey(config)} is not legal: ${error}`);
   const program = parsed.algorithm === "direct"
     ? generateDirect(problem, parsed, caps)
+    : parsed.algorithm === "depthwise"
+    ? generateDepthwise(problem, parsed, caps)
     : generateGemm(problem, parsed, caps);
   return {
     ...program,

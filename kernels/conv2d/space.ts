@@ -11,6 +11,8 @@ import {
   conv2dConfigError,
   conv2dProblemError,
   conv2dWorkgroupSize,
+  DEPTHWISE_MAX_FMAS,
+  depthwiseBlock,
   parseConv2dConfig,
 } from "./config.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
@@ -26,11 +28,11 @@ import { conv2dDims, type Conv2dProblem } from "./problem.ts";
  * ```
  */
 export const CONV2D_PARAMS: readonly ParamSpec[] = Object.freeze([
-  { name: "algorithm", values: ["direct", "gemm"] },
+  { name: "algorithm", values: ["direct", "gemm", "depthwise"] },
   { name: "tileM", values: [8, 16, 32, 64, 128, 256, 512] },
   { name: "tileN", values: [1, 2, 4, 8, 16, 32, 64] },
   { name: "tileK", values: [1, 2, 4, 8, 16, 32] },
-  { name: "threadM", values: [1, 2, 4, 8, 16, 32] },
+  { name: "threadM", values: [1, 2, 4, 8, 16, 32, 64, 128, 256] },
   { name: "threadN", values: [1, 2, 4, 8, 16] },
   { name: "vec", values: [1, 2, 4] },
 ]);
@@ -45,16 +47,69 @@ function nextPowerOfTwo(x: number): number {
 }
 
 /**
+ * Workgroup shapes of the `"depthwise"` space, as (pixel threads, channel threads): 16 or 64
+ * invocations, channels first (measured on lavapipe, where they beat pixel-heavy shapes).
+ */
+const DEPTHWISE_SHAPES: readonly (readonly [number, number])[] = [[2, 8], [1, 16], [4, 16], [8, 8]];
+
+/** Most pixels per `"depthwise"` thread the space offers (8 rows × 32 columns). */
+const DEPTHWISE_MAX_THREAD_M = 256;
+
+/**
+ * The pruning of the `"depthwise"` subspace, a few dozen configs: per thread, the largest
+ * blocks (at least 32 pixels where the output and the unrolled-body bound allow), one channel
+ * or one vector of channels, vectors of 1 or the widest legal width; per workgroup, the shapes
+ * of {@linkcode DEPTHWISE_SHAPES}, shrunk to the blocks and channels there are.
+ */
+function depthwisePruneReason(
+  problem: Conv2dProblem,
+  config: Conv2dConfig,
+  caps: DeviceCaps,
+): string | undefined {
+  const { outH, outW } = conv2dDims(problem);
+  const { tileN, threadM, threadN, vec } = config;
+  const taps = problem.kernelH * problem.kernelW;
+  const pixels = nextPowerOfTwo(outW) * nextPowerOfTwo(outH);
+  const largest = 2 ** Math.floor(Math.log2(DEPTHWISE_MAX_FMAS / (threadN * taps)));
+  if (threadM > Math.min(pixels, DEPTHWISE_MAX_THREAD_M)) return "threadM beyond the output";
+  if (threadM < Math.min(32, pixels, largest)) return "block too small to reuse loaded rows";
+  const nhwc = problem.layout === "NHWC";
+  const widest = [4, 2].find((v) => {
+    const threadNv = nhwc ? v : 1;
+    const tileNv = (tileN / threadN) * threadNv;
+    const vector = { ...config, vec: v, threadN: threadNv, tileN: tileNv };
+    return conv2dConfigError(problem, vector, caps) === undefined;
+  }) ?? 1;
+  if (vec !== 1 && vec !== widest) return "vectors narrower than the widest legal ones";
+  // Each shape shrinks to the blocks and channels there are, within tileM's values (8 to 512).
+  const b = depthwiseBlock(problem, config);
+  const pixelThreads = (px: number) =>
+    Math.max(Math.min(px, nextPowerOfTwo(b.blocks), 512 / threadM), 8 / threadM);
+  const channelThreads = (ct: number) =>
+    Math.min(ct, nextPowerOfTwo(problem.outChannels / threadN));
+  const kept = DEPTHWISE_SHAPES.some(([px, ct]) =>
+    pixelThreads(px) === b.pixelThreads && channelThreads(ct) === tileN / threadN
+  );
+  return kept ? undefined : "workgroup shape not offered";
+}
+
+/**
  * Why a legal config is left out of the search space (it repeats another config or wastes most
  * of its work), or `undefined` when the space keeps it. The smallest `"gemm"` tiles are always
  * kept (and legal on any device with the spec's default limits), so the space is never empty for
  * a runnable problem.
  */
-function pruneReason(problem: Conv2dProblem, config: Conv2dConfig): string | undefined {
+function pruneReason(
+  problem: Conv2dProblem,
+  config: Conv2dConfig,
+  caps: DeviceCaps,
+): string | undefined {
   const { m, ng, k, cg, outH, outW } = conv2dDims(problem);
   const { algorithm, tileM, tileN, tileK, threadM, threadN } = config;
   if (threadM * threadN > MAX_ACCUMULATORS) return "too many accumulators";
+  if (algorithm === "depthwise") return depthwisePruneReason(problem, config, caps);
   if (tileM > Math.max(8, nextPowerOfTwo(m))) return "tileM beyond the output pixels";
+  if (threadM > 32) return "threadM beyond 32 is offered to depthwise only";
   if (algorithm === "direct") {
     const channels = problem.groups > 1 ? ng : problem.outChannels;
     if (tileN > nextPowerOfTwo(channels)) return "tileN beyond the output channels";
@@ -78,8 +133,10 @@ function pruneReason(problem: Conv2dProblem, config: Conv2dConfig): string | und
 /**
  * The search space of a problem on a device: {@linkcode CONV2D_PARAMS} restricted to configs
  * the generators can produce within the device's limits, minus duplicates and configs whose
- * tiles mostly fall outside the problem. Throws a `RangeError` when the problem cannot run on
- * the device at all (f16 without `shader-f16`, a tensor beyond the binding limit).
+ * tiles mostly fall outside the problem. The `"depthwise"` configs, legal only with one input
+ * channel per group, are pruned to a few dozen (the largest blocks, vectors of 1 or the widest
+ * legal width, four workgroup shapes). Throws a `RangeError` when the problem cannot run on the
+ * device at all (f16 without `shader-f16`, a tensor beyond the binding limit).
  *
  * @example The space of a small convolution
  * ```ts
@@ -106,9 +163,38 @@ export function conv2dSpace(problem: Conv2dProblem, caps: DeviceCaps): SearchSpa
         return false;
       }
       return conv2dConfigError(problem, parsed, caps) === undefined &&
-        pruneReason(problem, parsed) === undefined;
+        pruneReason(problem, parsed, caps) === undefined;
     },
   };
+}
+
+/**
+ * The first `"depthwise"` config of the space in order of preference: the widest vectors, then
+ * the most pixels per thread, then the workgroup shapes of {@linkcode DEPTHWISE_SHAPES} (2 × 8
+ * first), shrunk as the space shrinks them.
+ */
+function depthwiseDefault(problem: Conv2dProblem, space: SearchSpace): Config | undefined {
+  const nhwc = problem.layout === "NHWC";
+  for (const vec of [4, 2, 1]) {
+    const threadN = nhwc ? vec : 1;
+    for (let threadM = DEPTHWISE_MAX_THREAD_M; threadM >= 1; threadM /= 2) {
+      for (const px of [2, 1, 4, 8]) {
+        for (const ct of [8, 16, 4, 2, 1]) {
+          const config: Config = {
+            algorithm: "depthwise",
+            tileM: px * threadM,
+            tileN: ct * threadN,
+            tileK: 1,
+            threadM,
+            threadN,
+            vec,
+          };
+          if (space.isValid(config)) return config;
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -116,9 +202,13 @@ export function conv2dSpace(problem: Conv2dProblem, caps: DeviceCaps): SearchSpa
  * (the fastest on the project's reference device, Mesa lavapipe, where every load from memory
  * costs far more than a multiply-add, so that the biggest register blocks win) with 4×8 output
  * pixels × 8 channels per thread, 8 × 4 threads, 4 staged input channels (1 for kernels of more
- * than 9 taps, whose staged weights would crowd workgroup memory) and vectors of 4 channels;
- * depthwise-like problems (fewer than 4 output channels per group) get 16 pixels × 1 channel
- * per thread and 32 threads. Whatever the problem or the device rejects is shrunk step by step.
+ * than 9 taps, whose staged weights would crowd workgroup memory) and vectors of 4 channels.
+ * Depthwise-like problems (fewer than 4 output channels per group) with one input channel per
+ * group get the `"depthwise"` algorithm (on lavapipe 2.6 to 4.6 times faster than the direct
+ * default on the depthwise layers measured): the widest legal vectors, then the biggest blocks
+ * (up to 8 × 32 pixels), 2 × 8 threads. Other depthwise-like problems get direct convolution
+ * with 16 pixels × 1 channel per thread and 32 threads. Whatever the problem or the device
+ * rejects is shrunk step by step.
  *
  * @example The default of the ResNet 3×3 layer
  * ```ts
@@ -132,11 +222,28 @@ export function conv2dSpace(problem: Conv2dProblem, caps: DeviceCaps): SearchSpa
  * console.log(conv2dDefaultConfig(p, DEFAULT_CAPS));
  * // { algorithm: "direct", tileM: 256, tileN: 32, tileK: 4, threadM: 32, threadN: 8, vec: 4 }
  * ```
+ *
+ * @example The default of a depthwise 3×3 layer: 8 × 32-pixel blocks read in vectors of 4
+ * ```ts
+ * import { DEFAULT_CAPS } from "../types.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * import { conv2dDefaultConfig } from "./space.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 64, height: 56, width: 56, outChannels: 64, kernelH: 3, kernelW: 3,
+ *   padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 64,
+ * });
+ * console.log(conv2dDefaultConfig(p, DEFAULT_CAPS));
+ * // { algorithm: "depthwise", tileM: 512, tileN: 8, tileK: 1, threadM: 256, threadN: 1, vec: 4 }
+ * ```
  */
 export function conv2dDefaultConfig(problem: Conv2dProblem, caps: DeviceCaps): Config {
   const space = conv2dSpace(problem, caps);
-  const { ng } = conv2dDims(problem);
+  const { ng, cg } = conv2dDims(problem);
   const depthwiseLike = problem.groups > 1 && ng < 4;
+  if (depthwiseLike && cg === 1) {
+    const config = depthwiseDefault(problem, space);
+    if (config) return config;
+  }
   const taps = problem.kernelH * problem.kernelW;
   const threadNs = depthwiseLike ? [1] : [8, 4, 2, 1];
   const threadMs = depthwiseLike ? [16, 8, 32, 4, 2, 1] : [32, 16, 8, 4, 2, 1];

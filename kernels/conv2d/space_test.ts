@@ -87,7 +87,8 @@ Deno.test("conv2dSpace() is non-empty and holds the default config, for varied p
       const config = conv2dDefaultConfig(problem, caps);
       assert.ok(space.isValid(config), `${conv2dFamily.problemKey(problem)} default`);
       assertConsistent(problem, config, caps);
-      for (const algorithm of ["direct", "gemm"]) {
+      const depthwise = problem.inChannels === problem.groups ? ["depthwise"] : [];
+      for (const algorithm of ["direct", "gemm", ...depthwise]) {
         const params = space.params.map((p) =>
           p.name === "algorithm" ? { name: p.name, values: [algorithm] } : p
         );

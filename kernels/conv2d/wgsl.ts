@@ -49,7 +49,8 @@ export function f32Type(width: number): string {
 
 /**
  * The module header: `enable f16;` when needed, the storage bindings (the output as vectors of
- * `outVec` elements) and every size of the problem as a `const`.
+ * `outVec` elements, the input as vectors of `inVec`) and every size of the problem as a
+ * `const`.
  *
  * @example Problem sizes as constants
  * ```ts
@@ -61,15 +62,16 @@ export function f32Type(width: number): string {
  * console.log(conv2dHeader(p, 1).includes("const OH: u32 = 2u;")); // true
  * ```
  */
-export function conv2dHeader(problem: Conv2dProblem, outVec: number): string {
+export function conv2dHeader(problem: Conv2dProblem, outVec: number, inVec = 1): string {
   const p = problem;
   const { outH, outW, cg, ng, k, m } = conv2dDims(p);
   const t = p.dtype;
   const outType = outVec === 1 ? t : `vec${outVec}<${t}>`;
+  const inType = inVec === 1 ? t : `vec${inVec}<${t}>`;
   let binding = 0;
   const lines: string[] = [];
   if (t === "f16") lines.push("enable f16;", "");
-  lines.push(`@group(0) @binding(${binding++}) var<storage, read> input: array<${t}>;`);
+  lines.push(`@group(0) @binding(${binding++}) var<storage, read> input: array<${inType}>;`);
   lines.push(`@group(0) @binding(${binding++}) var<storage, read> weight: array<${t}>;`);
   if (p.bias) lines.push(`@group(0) @binding(${binding++}) var<storage, read> bias: array<${t}>;`);
   lines.push(

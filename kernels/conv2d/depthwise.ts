@@ -1,0 +1,230 @@
+/**
+ * Code generator of the `"depthwise"` conv2d algorithm: register-blocked direct convolution for
+ * problems with one input channel per group (depthwise convolution, with any channel
+ * multiplier `outChannels / groups`), without workgroup memory or barriers.
+ *
+ * Each thread owns one output channel (in NHWC, one vector of `vec` neighbouring channels) and a
+ * block of `threadRows × threadCols` output pixels of one image (`threadM` in all, see
+ * `depthwiseBlock`). It loads its channel's `kernelH·kernelW` weights once into named registers.
+ * Then, for every distinct input row its block reads (offset `th·strideH + r·dilationH`), it
+ * loads the row segment once, only the distinct columns the block reads (offsets
+ * `tw·strideW + s·dilationW`), into named registers, and accumulates every (output row, kernel
+ * row) pair that uses that row. In NCHW the segment is read, and the outputs stored, in vectors
+ * of `vec` columns (the widths must be multiples of `vec`, so that a vector never straddles a
+ * row or the edge of the image). The whole body is unrolled: the kernel holds no loop and no
+ * array, only named `let` and `var` registers, and its size is bounded by `DEPTHWISE_MAX_FMAS`.
+ * Padding reads give 0 through `select` on an index clamped into the image, so no access leaves
+ * the tensors. The bias is loaded once per thread as the accumulators' initial value.
+ *
+ * A workgroup is one-dimensional: `tileM / threadM` consecutive blocks (numbered row-major over
+ * image, block row and block column) times `tileN / threadN` consecutive channel slots. In NCHW
+ * the invocation index runs along blocks first (neighbouring invocations read the same channel
+ * plane), in NHWC along channels first (neighbouring invocations read neighbouring elements).
+ *
+ * Why this shape: on SIMD-across-invocations implementations such as Mesa's lavapipe, every load
+ * from storage or workgroup memory runs as a loop over the lanes (one scalar access per lane and
+ * component, all components of a vector in the same lane iteration), while multiply-adds are 8
+ * lanes wide, and every workgroup has a fixed launch cost. A depthwise convolution reuses each
+ * input value only `kernelH·kernelW` times, so staging it in workgroup memory (as `"direct"` and
+ * `"gemm"` do) adds a second round of per-lane accesses for little reuse, and the cost is set by
+ * the number of load instructions per output. Reading straight from storage into registers, a
+ * 3×3 kernel with padding 1 on a block of 8 rows × 32 columns in vectors of 4 costs 10 rows × 10
+ * vectors = 100 vector loads (plus 64 vector stores) for 2304 multiply-adds; an 8×8 block read
+ * in scalars costs 100 loads for 576. Dynamically indexed private arrays would become per-lane
+ * gathers too, hence the named registers.
+ *
+ * @module
+ */
+import type { DeviceCaps, KernelProgram } from "../types.ts";
+import { type Conv2dConfig, conv2dGrid, conv2dWorkgroupSize, depthwiseBlock } from "./config.ts";
+import { conv2dDims, type Conv2dProblem } from "./problem.ts";
+import { conv2dBindings, conv2dHeader, epilogue, f32Type, toStorage } from "./wgsl.ts";
+
+/**
+ * Generates the `"depthwise"` program of a problem and a config already checked by
+ * `conv2dConfigError`.
+ *
+ * @example Generate a depthwise kernel of 2×8-pixel blocks, 4 blocks × 4 channels per workgroup
+ * ```ts
+ * import { DEFAULT_CAPS } from "../types.ts";
+ * import { parseConv2dConfig } from "./config.ts";
+ * import { generateDepthwise } from "./depthwise.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 8, height: 16, width: 16, outChannels: 8, kernelH: 3, kernelW: 3,
+ *   padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 8,
+ * });
+ * const c = parseConv2dConfig({
+ *   algorithm: "depthwise", tileM: 64, tileN: 4, tileK: 1, threadM: 16, threadN: 1, vec: 1,
+ * });
+ * const program = generateDepthwise(p, c, DEFAULT_CAPS);
+ * console.log(program.workgroupSize, program.dispatch); // [16, 1, 1] [4, 1, 2]
+ * ```
+ */
+export function generateDepthwise(
+  problem: Conv2dProblem,
+  config: Conv2dConfig,
+  caps: DeviceCaps,
+): KernelProgram {
+  const p = problem;
+  const { tileN, threadN: tn, vec } = config;
+  const [wg] = conv2dWorkgroupSize(config);
+  const grid = conv2dGrid(p, config, caps);
+  const b = depthwiseBlock(p, config);
+  const { outH, outW } = conv2dDims(p);
+  const nhwc = p.layout === "NHWC";
+  // NHWC: each thread computes `vec` neighbouring channels as vectors; NCHW: input rows are read
+  // and outputs stored in vectors of `vec` columns.
+  const lt = f32Type(nhwc ? vec : 1);
+  const xv = nhwc ? 1 : vec;
+  const rs = p.kernelH * p.kernelW;
+
+  const lines: string[] = [];
+  const emit = (line: string, indent = 1) => lines.push("  ".repeat(indent) + line);
+  emit(`let li = lid.x;`);
+  if (nhwc) {
+    emit(`let ty = li % CH_THREADS;`);
+    emit(`let tx = li / CH_THREADS;`);
+  } else {
+    emit(`let tx = li % PX_THREADS;`);
+    emit(`let ty = li / PX_THREADS;`);
+  }
+  // Blocks and channels past the end compute on clamped indices and store nothing.
+  emit(`let blk = (wid.x + wid.y * FOLD_X) * PX_THREADS + tx;`);
+  emit(`let ch = wid.z * TILE_N + ty * TN;`);
+  emit(`let live = blk < BLOCKS && ch < K;`);
+  emit(`let bc = min(blk, BLOCKS - 1u);`);
+  emit(`let co = min(ch, K - TN);`);
+  emit(`let bw = bc % BLOCKS_W;`);
+  emit(`let bh = (bc / BLOCKS_W) % BLOCKS_H;`);
+  emit(`let n = bc / (BLOCKS_W * BLOCKS_H);`);
+  emit(`let oh0 = bh * TH;`);
+  emit(`let ow0 = bw * TW;`);
+  emit(`let ihb = i32(oh0 * STRIDE_H) - PAD_T;`);
+  // One input channel per group: output channel co reads input channel co / NG.
+  emit(`let ci = co / NG;`);
+  emit(`let wb = co * (R * S);`);
+  const channels = (at: (c: number) => string): string =>
+    nhwc && vec > 1 ? `${lt}(${Array.from({ length: vec }, (_, c) => at(c)).join(", ")})` : at(0);
+  for (let r = 0; r < p.kernelH; r++) {
+    for (let s = 0; s < p.kernelW; s++) {
+      const tap = r * p.kernelW + s;
+      emit(
+        `let w${r}_${s} = ${
+          channels((c) => `f32(weight[wb + ${c === 0 ? tap : `${c * rs + tap}`}u])`)
+        };`,
+      );
+    }
+  }
+  // Input columns: the same in every row, so their masks and clamped offsets are computed once.
+  // In NCHW they are read in vectors of `xv` columns: the thread's first column iwb = ow0·strideW
+  // − padLeft lies `lead` columns into vector q0 (ow0·strideW is a multiple of xv), so column
+  // offset `off` is component (lead + off) % xv of vector q0 + (lead + off) / xv.
+  const lead = (xv - (p.padLeft % xv)) % xv;
+  const vectorOf = (off: number) => Math.floor((lead + off) / xv);
+  const vectors = [...new Set(b.colOffsets.map(vectorOf))];
+  if (nhwc) {
+    emit(`let iwb = i32(ow0 * STRIDE_W) - PAD_L;`);
+  } else {
+    emit(`let q0 = i32(ow0 * STRIDE_W / ${xv}u) - ${(p.padLeft + lead) / xv}i;`);
+  }
+  for (const t of vectors) {
+    emit(nhwc ? `let iw${t} = iwb + ${t}i;` : `let iw${t} = q0 + ${t}i;`);
+    emit(`let cok${t} = u32(iw${t}) < ${nhwc ? "W" : `${p.width / xv}u`};`);
+    emit(
+      `let cx${t} = select(0u, u32(iw${t}), cok${t})${nhwc ? ` * ${p.inChannels / vec}u` : ""};`,
+    );
+  }
+  emit(
+    `let init = ${
+      p.bias ? channels((c) => `f32(bias[co${c === 0 ? "" : ` + ${c}u`}])`) : `${lt}(0.0)`
+    };`,
+  );
+  for (let th = 0; th < b.threadRows; th++) {
+    for (let tw = 0; tw < b.threadCols; tw++) emit(`var a${th}_${tw} = init;`);
+  }
+  const loadType = f32Type(nhwc ? vec : xv);
+  for (const offset of b.rowOffsets) {
+    emit(`{`);
+    emit(`let ih = ihb + ${offset}i;`, 2);
+    emit(`let rok = u32(ih) < H;`, 2);
+    emit(`let ihc = select(0u, u32(ih), rok);`, 2);
+    emit(
+      nhwc
+        ? `let rb = (n * H + ihc) * W * ${p.inChannels / vec}u + ci / ${vec}u;`
+        : `let rb = ((n * C + ci) * H + ihc) * ${p.width / xv}u;`,
+      2,
+    );
+    for (const t of vectors) {
+      emit(
+        `let x${t} = select(${loadType}(0.0), ${loadType}(input[rb + cx${t}]), rok && cok${t});`,
+        2,
+      );
+    }
+    for (let th = 0; th < b.threadRows; th++) {
+      for (let r = 0; r < p.kernelH; r++) {
+        if (th * p.strideH + r * p.dilationH !== offset) continue;
+        for (let tw = 0; tw < b.threadCols; tw++) {
+          for (let s = 0; s < p.kernelW; s++) {
+            const off = tw * p.strideW + s * p.dilationW;
+            const x = xv === 1 ? `x${vectorOf(off)}` : `x${vectorOf(off)}[${(lead + off) % xv}]`;
+            emit(`a${th}_${tw} = fma(${x}, w${r}_${s}, a${th}_${tw});`, 2);
+          }
+        }
+      }
+    }
+    emit(`}`);
+  }
+  // Epilogue: activation (the bias is already in), store the pixels inside the output (in NCHW
+  // vectors of xv columns, all inside or all outside since xv divides outW).
+  const finish = { ...p, bias: false };
+  for (let th = 0; th < b.threadRows; th++) {
+    for (let tw = 0; tw < b.threadCols; tw += xv) {
+      const conditions = ["live"];
+      if (outH % b.threadRows !== 0) conditions.push(`oh < OH`);
+      if (outW % b.threadCols !== 0) conditions.push(`ow < OW`);
+      const acc = xv === 1
+        ? `a${th}_${tw}`
+        : `${f32Type(xv)}(${Array.from({ length: xv }, (_, c) => `a${th}_${tw + c}`).join(", ")})`;
+      const index = nhwc
+        ? `((n * OH + oh) * OW + ow) * ${p.outChannels / vec}u + co / ${vec}u`
+        : `(((n * K + co) * OH + oh) * OW + ow) / ${xv}u`;
+      emit(`{`);
+      emit(`let oh = oh0 + ${th}u;`, 2);
+      emit(`let ow = ow0 + ${tw}u;`, 2);
+      emit(`if (${conditions.join(" && ")}) {`, 2);
+      emit(epilogue(finish, "v", acc, "co", vec), 3);
+      emit(`output[${index}] = ${toStorage(p, "v", vec)};`, 3);
+      emit(`}`, 2);
+      emit(`}`);
+    }
+  }
+
+  const code = conv2dHeader(p, vec, vec) +
+    [
+      `const TW: u32 = ${b.threadCols}u;`,
+      `const TH: u32 = ${b.threadRows}u;`,
+      `const TN: u32 = ${tn}u;`,
+      `const TILE_N: u32 = ${tileN}u;`,
+      `const PX_THREADS: u32 = ${b.pixelThreads}u;`,
+      `const CH_THREADS: u32 = ${tileN / tn}u;`,
+      `const BLOCKS_W: u32 = ${b.blocksW}u;`,
+      `const BLOCKS_H: u32 = ${b.blocksH}u;`,
+      `const BLOCKS: u32 = ${b.blocks}u;`,
+      `const FOLD_X: u32 = ${grid.dispatch[0]}u;`,
+      ``,
+      `@compute @workgroup_size(${wg}, 1, 1)`,
+      `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {`,
+      ...lines,
+      `}`,
+      ``,
+    ].join("\n");
+  return {
+    code,
+    entryPoint: "main",
+    workgroupSize: [wg, 1, 1],
+    dispatch: grid.dispatch,
+    bindings: conv2dBindings(p),
+    shaderKey: "",
+  };
+}
