@@ -21,47 +21,12 @@
 import { Command } from "commander";
 import { openDevice } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
-import type { Config, ParamSpec, ParamValue, SearchSpace } from "../kernels/types.ts";
+import type { Config, ParamValue } from "../kernels/types.ts";
 import { gridSearch } from "../search/grid.ts";
-import { configKey, enumerateValid } from "../search/space.ts";
+import { configKey, enumerateValid, parseFixSpec, restrictSpace } from "../search/space.ts";
 import type { SearchStrategy } from "../search/types.ts";
 import { tune } from "../tuner/tune.ts";
 import { median } from "./_bench.ts";
-
-/** Parses `name=v1|v2` into the parameter's name and its allowed values, typed like the space's. */
-function parseFix(text: string, params: readonly ParamSpec[]): [string, ParamValue[]] {
-  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(text);
-  if (!match) throw new RangeError(`--fix must look like name=value[|value...]: got "${text}"`);
-  const [, name, list] = match as unknown as [string, string, string];
-  const param = params.find((p) => p.name === name);
-  if (!param) {
-    throw new RangeError(
-      `--fix names an unknown parameter "${name}"; the space has ${
-        params.map((p) => p.name).join(", ")
-      }`,
-    );
-  }
-  const values = list.split("|").map((raw) => {
-    const value = param.values.find((v) => String(v) === raw);
-    if (value === undefined) {
-      throw new RangeError(
-        `--fix ${name}: "${raw}" is not among the space's values ${param.values.join(", ")}`,
-      );
-    }
-    return value;
-  });
-  return [name, values];
-}
-
-/** The space with the fixed parameters limited to their allowed values. */
-function subspace(space: SearchSpace, fixed: ReadonlyMap<string, ParamValue[]>): SearchSpace {
-  return {
-    params: space.params.map((p) => ({ name: p.name, values: fixed.get(p.name) ?? p.values })),
-    isValid: (config: Config) =>
-      space.isValid(config) &&
-      [...fixed].every(([name, values]) => values.includes(config[name] as ParamValue)),
-  };
-}
 
 const program = new Command()
   .requiredOption("--op <op>", "kernel family")
@@ -103,12 +68,12 @@ const problem = family.normalizeProblem(family.parseShape(opts.shape, opts.dtype
 const fullSpace = family.space(problem, gpu.caps);
 let fixed: Map<string, ParamValue[]>;
 try {
-  fixed = new Map(opts.fix.map((text) => parseFix(text, fullSpace.params)));
+  fixed = new Map(opts.fix.map((text) => parseFixSpec(text, fullSpace.params)));
 } catch (error) {
   console.error(`record_grid: ${(error as Error).message}`);
   Deno.exit(2);
 }
-const space = subspace(fullSpace, fixed);
+const space = restrictSpace(fullSpace, Object.fromEntries(fixed));
 const legal = [...enumerateValid(space)];
 const size = legal.length;
 const inSpace = new Set(legal.map(configKey));

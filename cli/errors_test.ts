@@ -32,6 +32,9 @@ const BAD_TUNE_ARGS: ReadonlyArray<[string, string[], RegExp]> = [
   ["unknown option", ["--frobnicate"], /unknown option '--frobnicate'/],
   ["missing option value", ["--op"], /argument missing/],
   ["empty --cache-dir", ["--cache-dir", ""], /--cache-dir/],
+  ["--fix of an unknown parameter", ["--fix", "width=4"], /unknown parameter "width"/],
+  ["--fix with an unlisted value", ["--fix", "vec=3"], /--fix vec: "3" is not among/],
+  ["malformed --fix", ["--fix", "vec"], /--fix must look like name=value/],
 ];
 
 Deno.test("wgtune tune exits 2 with one error line for each class of bad input", async () => {

@@ -66,6 +66,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       `limit of one candidate: compile, validate, time (default: ${DEFAULT_CANDIDATE_TIMEOUT_S})`,
     )
     .option("--seed <n>", "seed of randomized strategies (default: 1)")
+    .option(
+      "--fix <name=values...>",
+      "search only configs whose parameter takes these values, e.g. ioStage=1 or vec=2|4",
+    )
     .option("--backend <name>", "WebGPU implementation: auto, deno or dawn", "auto")
     .option(
       "--isolation <mode>",

@@ -87,6 +87,8 @@ export interface TuneReportJson {
     readonly force: boolean;
     readonly isolation: string;
     readonly cacheDir: string;
+    /** `--fix`: the parameters limited to some values, when given. */
+    readonly fix?: Readonly<Record<string, readonly (string | number | boolean)[]>>;
   };
   /** True when Ctrl-C stopped the run (results then hold the problems tuned so far). */
   readonly interrupted: boolean;

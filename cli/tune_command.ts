@@ -8,6 +8,8 @@
 import { openDevice } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
 import { getStrategy } from "../search/registry.ts";
+import { parseFixSpec } from "../search/space.ts";
+import { DEFAULT_CAPS, type ParamValue } from "../kernels/types.ts";
 import { tune } from "../tuner/tune.ts";
 import type { TuneResult } from "../tuner/types.ts";
 import {
@@ -50,6 +52,8 @@ export interface TuneCommandOptions {
   candidateTimeout?: string;
   /** `--seed`. */
   seed?: string;
+  /** `--fix name=values`, repeatable. */
+  fix?: string[];
   /** `--backend`. */
   backend: string;
   /** `--isolation`. */
@@ -88,6 +92,15 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
     shape,
     problem: family.parseShape(shape, dtype),
   }));
+  let fix: Record<string, ParamValue[]> | undefined;
+  if (options.fix && options.fix.length > 0) {
+    const params = family.space(problems[0]!.problem, DEFAULT_CAPS).params;
+    try {
+      fix = Object.fromEntries(options.fix.map((text) => parseFixSpec(text, params)));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   const cacheDir = cacheDirOption(options.cacheDir);
   const force = options.force ?? false;
 
@@ -128,6 +141,7 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
         cacheDir,
         force,
         isolation,
+        ...(fix ? { fix } : {}),
         signal: controller.signal,
         onEvent: (event) => progress.onEvent(event),
       });
@@ -158,6 +172,7 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
         force,
         isolation,
         cacheDir,
+        ...(fix ? { fix } : {}),
       },
       interrupted,
       results: done.map(({ shape, result }) => resultJson(result, shape)),

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Config, ParamValue, SearchSpace } from "../kernels/types.ts";
+import type { Config, ParamSpec, ParamValue, SearchSpace } from "../kernels/types.ts";
 
 /**
  * A stable string key of a config: its entries sorted by name.
@@ -102,4 +102,87 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
   return items;
+}
+
+/**
+ * The subspace where each named parameter takes only the given values (the other parameters
+ * keep theirs; legality still comes from `space.isValid`). Throws a `RangeError` naming an
+ * unknown parameter or a value the space does not list.
+ *
+ * @example Only vector width 4
+ * ```ts
+ * import { enumerateValid, restrictSpace } from "@wgtune/wgtune";
+ * const space = {
+ *   params: [{ name: "tile", values: [8, 16] }, { name: "vec", values: [1, 4] }],
+ *   isValid: () => true,
+ * };
+ * console.log([...enumerateValid(restrictSpace(space, { vec: [4] }))]);
+ * // [{ tile: 8, vec: 4 }, { tile: 16, vec: 4 }]
+ * ```
+ */
+export function restrictSpace(
+  space: SearchSpace,
+  fixed: Readonly<Record<string, readonly ParamValue[]>>,
+): SearchSpace {
+  for (const [name, values] of Object.entries(fixed)) {
+    const param = space.params.find((p) => p.name === name);
+    if (!param) {
+      throw new RangeError(
+        `unknown parameter '${name}': the space has ${space.params.map((p) => p.name).join(", ")}`,
+      );
+    }
+    for (const value of values) {
+      if (!param.values.includes(value)) {
+        throw new RangeError(
+          `'${name}' must be one of ${param.values.join(", ")}: current value is ${value}`,
+        );
+      }
+    }
+  }
+  const entries = Object.entries(fixed);
+  return {
+    params: space.params.map((p) => ({ name: p.name, values: fixed[p.name] ?? p.values })),
+    isValid: (config: Config) =>
+      space.isValid(config) &&
+      entries.every(([name, values]) => values.includes(config[name] as ParamValue)),
+  };
+}
+
+/**
+ * Parses `name=v1|v2` (a parameter and the values it may take, as `--fix` options write it) into
+ * the name and the values, typed like the space's. Throws a `RangeError` for a malformed text, an
+ * unknown parameter or a value the space does not list.
+ *
+ * @example
+ * ```ts
+ * import { parseFixSpec } from "@wgtune/wgtune";
+ * const params = [{ name: "vec", values: [1, 2, 4] }];
+ * console.log(parseFixSpec("vec=2|4", params)); // ["vec", [2, 4]]
+ * ```
+ */
+export function parseFixSpec(
+  text: string,
+  params: readonly ParamSpec[],
+): [string, ParamValue[]] {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(text);
+  if (!match) throw new RangeError(`--fix must look like name=value[|value...]: got "${text}"`);
+  const [, name, list] = match as unknown as [string, string, string];
+  const param = params.find((p) => p.name === name);
+  if (!param) {
+    throw new RangeError(
+      `--fix names an unknown parameter "${name}"; the space has ${
+        params.map((p) => p.name).join(", ")
+      }`,
+    );
+  }
+  const values = list.split("|").map((raw) => {
+    const value = param.values.find((v) => String(v) === raw);
+    if (value === undefined) {
+      throw new RangeError(
+        `--fix ${name}: "${raw}" is not among the space's values ${param.values.join(", ")}`,
+      );
+    }
+    return value;
+  });
+  return [name, values];
 }

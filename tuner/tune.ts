@@ -8,11 +8,11 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
-import type { Config } from "../kernels/types.ts";
+import type { Config, ParamValue, SearchSpace } from "../kernels/types.ts";
 import { defaultCacheDir, type TuneCache, TuneCache as Cache } from "../cache/mod.ts";
 import type { CacheEntry } from "../cache/types.ts";
 import { getStrategy } from "../search/registry.ts";
-import { configKey, enumerateValid } from "../search/space.ts";
+import { configKey, enumerateValid, restrictSpace } from "../search/space.ts";
 import { type Evaluation, SearchStopped, type SearchStrategy } from "../search/types.ts";
 import { assertFitsDevice } from "./device_fit.ts";
 import { confirmFastest } from "./confirm.ts";
@@ -34,6 +34,31 @@ function timed(config: Config, timeMs: number, flops: number): TimedConfig {
 
 /** Extra timing rounds of the fastest configs (see `confirmTop`). */
 const CONFIRM_ROUNDS = 2;
+
+/**
+ * The default config within a subspace: the family default when it lies there, else the family
+ * default with each fixed parameter set to its first allowed value, else the subspace's first
+ * legal config. Throws a `RangeError` when the subspace has none.
+ */
+function fixedDefault(
+  space: SearchSpace,
+  familyDefault: Config,
+  fix: Readonly<Record<string, readonly ParamValue[]>>,
+): Config {
+  if (space.isValid(familyDefault)) return familyDefault;
+  const pinned = { ...familyDefault };
+  for (const [name, values] of Object.entries(fix)) pinned[name] = values[0]!;
+  if (space.isValid(pinned)) return pinned;
+  const first = enumerateValid(space).next();
+  if (first.done) {
+    throw new RangeError(
+      `no legal config has ${
+        Object.entries(fix).map(([name, values]) => `${name}=${values.join("|")}`).join(" ")
+      }`,
+    );
+  }
+  return first.value;
+}
 
 function toEvaluation(trial: TrialRecord): Evaluation {
   return {
@@ -93,8 +118,12 @@ export async function tune(
   const problem = family.normalizeProblem(request.problem);
   const problemKey = family.problemKey(problem);
   const flops = family.flops(problem);
-  const space = family.space(problem, gpu.caps);
-  const defaultConfig = family.defaultConfig(problem, gpu.caps);
+  const space = options.fix
+    ? restrictSpace(family.space(problem, gpu.caps), options.fix)
+    : family.space(problem, gpu.caps);
+  const defaultConfig = options.fix
+    ? fixedDefault(space, family.defaultConfig(problem, gpu.caps), options.fix)
+    : family.defaultConfig(problem, gpu.caps);
   assertFitsDevice(family.generate(problem, defaultConfig, gpu.caps), gpu.caps);
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const cache: TuneCache | undefined = cacheDir === null
@@ -122,7 +151,7 @@ export async function tune(
     }
   }
 
-  if (cached && cached.complete && cached.best && !force) {
+  if (cached && cached.complete && cached.best && !force && space.isValid(cached.best.config)) {
     onEvent?.({ type: "cache-hit", op: family.name, problemKey });
     const defaultMs = cached.defaultTimeMs ?? Infinity;
     const result: TuneResult = {
@@ -285,7 +314,8 @@ export async function tune(
     }
     if (signal?.aborted) stoppedBy = "aborted";
     else await confirmWinner();
-    await persist({ strategy: strategy.name, complete: stoppedBy !== "aborted" });
+    // A search of a subspace (`fix`) does not complete the problem's entry.
+    await persist({ strategy: strategy.name, complete: stoppedBy !== "aborted" && !options.fix });
 
     const best = bestConfig ?? defaultConfig;
     const result: TuneResult = {

@@ -263,3 +263,39 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "tune() with `fix` searches only that subspace, takes the default there, and leaves the entry incomplete",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const family = getKernel("matmul");
+    const familyDefault = family.defaultConfig(family.normalizeProblem(problem), gpu.caps);
+    const fix = { vec: [1], unroll: [8] };
+    assert.notEqual(familyDefault.unroll, 8, "the family default lies outside the subspace");
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "random",
+      maxEvals: 3,
+      measureMs: 5,
+      cacheDir: dir.path,
+      fix,
+    });
+    assert.deepEqual(result.default.config, { ...familyDefault, vec: 1, unroll: 8 });
+    for (const trial of result.trials) {
+      assert.equal(trial.config.vec, 1, configKey(trial.config));
+      assert.equal(trial.config.unroll, 8, configKey(trial.config));
+    }
+    const entry = await (await TuneCache.open(dir.path, gpu.fingerprint)).get(
+      "matmul",
+      family.version,
+      result.problemKey,
+    );
+    assert.equal(entry?.complete, false);
+    await assert.rejects(
+      tune(gpu, { op: "matmul", problem }, { cacheDir: null, fix: { vec: [3] } }),
+      (e: Error) => e instanceof RangeError && /'vec' must be one of/.test(e.message),
+    );
+  },
+});

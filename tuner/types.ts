@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Config } from "../kernels/types.ts";
+import type { Config, ParamValue } from "../kernels/types.ts";
 import type { SearchStrategy, TrialStatus } from "../search/types.ts";
 
 /** What to tune: a kernel family by name and a problem of that family. */
@@ -135,6 +135,14 @@ export interface TuneOptions {
    * @default {3}
    */
   confirmTop?: number;
+  /**
+   * Search only the configs whose named parameters take the given values (for example
+   * `{ ioStage: [1] }` for attention on a driver that compiles the other variant slowly). The
+   * default config is taken inside that subspace too (the family default with the fixed values),
+   * so the speedup compares with it; a cached result outside the subspace is not reused, and the
+   * entry is not marked complete.
+   */
+  fix?: Readonly<Record<string, readonly ParamValue[]>>;
   /** Called with the reason whenever the worker subprocess is restarted. */
   onWorkerRestart?: (reason: string) => void;
   /** Aborts the search; finished trials are kept. */
