@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { type Gpu, type KernelHandle, loadKernel, tune, type TuneResult } from "../mod.ts";
+import {
+  type Gpu,
+  type KernelHandle,
+  loadKernel,
+  type ParamValue,
+  tune,
+  type TuneResult,
+} from "../mod.ts";
 
 /** Timed iterations per variant (after deno bench's own warm-up call and `WARMUP` iterations). */
 export const ITERATIONS = 8;
@@ -149,11 +156,32 @@ export interface TuneBudget {
   readonly timeLimitMs: number;
   readonly measureMs: number;
   readonly cacheDir: string;
+  /** Search (and take the default) only in this subspace (`TuneOptions.fix`). */
+  readonly fix?: Readonly<Record<string, readonly ParamValue[]>>;
+}
+
+/**
+ * Parses `WGTUNE_BENCH_FIX`-style text, `name=v1|v2,name2=v3`, into `TuneOptions.fix`: numbers
+ * where a value reads as one, else strings. Empty or unset text gives `undefined`.
+ */
+export function parseFixText(
+  text: string | undefined,
+): Record<string, ParamValue[]> | undefined {
+  if (!text) return undefined;
+  const fix: Record<string, ParamValue[]> = {};
+  for (const part of text.split(",")) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=([^=]+)$/.exec(part);
+    if (!match) {
+      throw new RangeError(`'WGTUNE_BENCH_FIX' must look like name=v1|v2,…: got "${part}"`);
+    }
+    fix[match[1]!] = match[2]!.split("|").map((v) => (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v));
+  }
+  return fix;
 }
 
 /**
  * Tunes `problem` (random search) into `budget.cacheDir`, then loads the tuned kernel from that
- * cache and the default one with `cacheDir: null`.
+ * cache and the default config the tuner measured.
  */
 export async function tuneAndLoad(
   gpu: Gpu,
@@ -170,6 +198,7 @@ export async function tuneAndLoad(
     timeLimitMs: budget.timeLimitMs,
     measureMs: budget.measureMs,
     candidateTimeoutMs: 120_000,
+    ...(budget.fix ? { fix: budget.fix } : {}),
   });
   const tuned = await loadKernel(gpu, op, problem, { cacheDir: budget.cacheDir });
   if (tuned.source !== "tuned") {
@@ -181,7 +210,8 @@ export async function tuneAndLoad(
         `${statuses.join("; ")})`,
     );
   }
-  const dflt = await loadKernel(gpu, op, problem, { cacheDir: null });
+  // The tuner's default (the family's, or its counterpart inside a `fix` subspace).
+  const dflt = await loadKernel(gpu, op, problem, { config: result.default.config });
   return { result, tuned, default: dflt, seconds: (performance.now() - start) / 1000 };
 }
 

@@ -40,6 +40,10 @@
  * - `WGTUNE_BENCH_EVALS=10`: tuning budget per shape (candidates).
  * - `WGTUNE_BENCH_TUNE_S=120`: tuning time limit per shape, in seconds.
  * - `WGTUNE_BENCH_ITER_FLOP=1073741824`: floating-point work per bench iteration (at least 2 ops).
+ * - `WGTUNE_BENCH_FIX="ioStage=1"`: tune (and take the default) only among configs with these
+ *   parameter values (`name=v1|v2,…`). On Mesa 25's lavapipe, where onnxruntime runs, `ioStage=1`
+ *   keeps the compile of each S512/S1024 candidate to a couple of minutes (`ioStage` 0 takes far
+ *   longer there).
  * - `WGTUNE_BENCH_ORT=0`: leave ORT out.
  * - `WGTUNE_BENCH_ORT_LOG=1`: ORT sessions log at info level, one line per WebGPU program run.
  *
@@ -59,6 +63,7 @@ import {
 import {
   type GroupRun,
   loadAverage,
+  parseFixText,
   readFloats,
   registerBenches,
   relativeError,
@@ -79,6 +84,7 @@ const MEASURE_MS = 30;
 /** Floating-point work per iteration (about 1 GFLOP by default, at least 2 dispatches). */
 const FLOP_PER_ITERATION = Number(Deno.env.get("WGTUNE_BENCH_ITER_FLOP") ?? 2 ** 30);
 const ORT_LOG = Deno.env.get("WGTUNE_BENCH_ORT_LOG") === "1";
+const FIX = parseFixText(Deno.env.get("WGTUNE_BENCH_FIX"));
 
 for (const [name, value] of [["EVALS", MAX_EVALS], ["ITER_FLOP", FLOP_PER_ITERATION]] as const) {
   if (!Number.isInteger(value) || value < 1) {
@@ -132,6 +138,7 @@ async function prepare(shape: string): Promise<GroupRun> {
     timeLimitMs: TUNE_LIMIT_MS,
     measureMs: MEASURE_MS,
     cacheDir,
+    ...(FIX ? { fix: FIX } : {}),
   });
   const bindings = pair.tuned.program.bindings;
   const hostInputs = bindings.slice(0, -1).map((b, i) => lcgValues(b.elements, 97 + i));
@@ -205,7 +212,9 @@ console.log(ortLine);
 console.log(
   `tuning cache: ${userCache ? `${cacheDir} (WGTUNE_BENCH_CACHE)` : `temporary ${cacheDir}`}, ` +
     `random search, ${MAX_EVALS} candidates or ${TUNE_LIMIT_MS / 1000} s per shape, ` +
-    `measureMs ${MEASURE_MS}`,
+    `measureMs ${MEASURE_MS}${
+      FIX ? `, only configs with ${Deno.env.get("WGTUNE_BENCH_FIX")}` : ""
+    }`,
 );
 const runs: GroupRun[] = [];
 for (const shape of SHAPES) runs.push(await prepare(shape));

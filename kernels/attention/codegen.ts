@@ -13,6 +13,11 @@
  * excluded outputs 0 (as ONNX `Attention` does for fully masked rows) instead of NaN. The running
  * max starts at a finite `-3e38`, so no `-inf - -inf` ever happens.
  *
+ * Query rows are read, and output rows written, either with unrolled accesses (`ioStage` 0) or
+ * by one loop over a private array (`ioStage` 1): which compiles faster depends on the driver
+ * (Mesa 25's lavapipe turns each unrolled access with per-thread addresses into per-lane
+ * branches; Mesa 22's handles large dynamically indexed private arrays slowly).
+ *
  * Sizes, strides, the scale and the causal diagonal are baked into the code as constants.
  *
  * @module
@@ -29,7 +34,7 @@ import {
 import { type AttentionProblem, attentionProblemKey } from "./problem.ts";
 
 /** Bumped whenever the generated code changes meaning or speed. */
-export const ATTENTION_VERSION = 1;
+export const ATTENTION_VERSION = 2;
 
 /** Bit pattern of an f32 value, as 8 hex digits (a stable spelling for shader keys). */
 function f32Bits(value: number): string {
@@ -216,6 +221,25 @@ function epilogue(ctx: Ctx): string[] {
   const R = range(c.rowsPerThread);
   const S = c.threadsPerRow;
   const lines: string[] = [];
+  if (S === 1 && c.ioStage === 1) {
+    // Normalized rows go to a private array with constant indexes, then one loop stores them.
+    lines.push(`  var outStage: array<${ctx.ct}, ${c.rowsPerThread * ncv}>;`);
+    for (const r of R) {
+      lines.push(`  let inv${r} = select(0.0, 1.0 / l${r}, l${r} > 0.0);`);
+      for (const ch of range(ncv)) {
+        lines.push(`  outStage[${r * ncv + ch}] = acc${r}_${ch} * ${splat(ctx, `inv${r}`)};`);
+      }
+    }
+    lines.push(
+      `  for (var i = 0u; i < ${c.rowsPerThread * ncv}u; i++) {`,
+      `    let row = rowBase + lane + (i / ${ncv}u) * ${c.rowThreads}u;`,
+      `    if (row < ${p.seqQ}u) {`,
+      `      output[(qHead + row) * ${ncv}u + i % ${ncv}u] = ${toStorage(ctx, "outStage[i]")};`,
+      `    }`,
+      `  }`,
+    );
+    return lines;
+  }
   if (S === 1) {
     for (const r of R) {
       lines.push(
@@ -361,13 +385,27 @@ export function generateAttention(
     `  let qHead = (batch * ${p.heads}u + head) * ${p.seqQ}u;`,
     `  let kvHead = (batch * ${p.kvHeads}u + head / ${group}u) * ${p.seqKV}u;`,
   ];
+  if (c.ioStage === 1) {
+    // One load loop into a private array; the rows are then taken out with constant indexes.
+    body.push(
+      `  var qStage: array<${ct}, ${c.rowsPerThread * nc}>;`,
+      `  for (var i = 0u; i < ${c.rowsPerThread * nc}u; i++) {`,
+      `    let row = min(rowBase + lane + (i / ${nc}u) * ${W}u, ${p.seqQ - 1}u);`,
+      `    qStage[i] = ${toCompute(ctx, `q[(qHead + row) * ${nc}u + i % ${nc}u]`)} * SCALE;`,
+      `  }`,
+    );
+  }
   for (const r of R) {
+    const qLoad = (ch: number): string =>
+      c.ioStage === 1
+        ? `qStage[${r * nc + ch}]`
+        : `${toCompute(ctx, `q[qRow${r} + ${ch}u]`)} * SCALE`;
     body.push(
       `  let row${r} = rowBase + lane + ${r * W}u;`,
-      `  let qRow${r} = (qHead + min(row${r}, ${p.seqQ - 1}u)) * ${nc}u;`,
-      ...range(nc).map((ch) =>
-        `  let q${r}_${ch} = ${toCompute(ctx, `q[qRow${r} + ${ch}u]`)} * SCALE;`
-      ),
+      ...(c.ioStage === 1
+        ? []
+        : [`  let qRow${r} = (qHead + min(row${r}, ${p.seqQ - 1}u)) * ${nc}u;`]),
+      ...range(nc).map((ch) => `  let q${r}_${ch} = ${qLoad(ch)};`),
       ...range(ncv).map((ch) => `  var acc${r}_${ch} = ${ct}(0.0);`),
       `  var m${r}: f32 = NEG;`,
       `  var l${r}: f32 = 0.0;`,
@@ -411,7 +449,8 @@ export function generateAttention(
     "}",
     "",
   ].join("\n");
-  const configTag = `w${W}_r${c.rowsPerThread}_s${S}_b${c.keyBlock}_v${c.vec}_t${c.kvTile}`;
+  const configTag =
+    `w${W}_r${c.rowsPerThread}_s${S}_b${c.keyBlock}_v${c.vec}_t${c.kvTile}_i${c.ioStage}`;
   return {
     code,
     entryPoint: "main",

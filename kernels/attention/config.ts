@@ -7,7 +7,9 @@
  * and walks the keys in blocks of `keyBlock` with an online softmax. `threadsPerRow` threads
  * share a row by splitting the keys (each keeps its own running max, sum and accumulator; one
  * reduction through workgroup memory at the end). With `kvTile > 0` the workgroup stages tiles of
- * K and V in workgroup memory; with `kvTile = 0` it reads them straight from storage.
+ * K and V in workgroup memory; with `kvTile = 0` it reads them straight from storage. `ioStage`
+ * only changes how the query rows are read and the output rows written (see
+ * {@linkcode AttentionConfig.ioStage}).
  *
  * @module
  */
@@ -30,6 +32,14 @@ export interface AttentionConfig {
   readonly vec: number;
   /** Keys per tile staged in workgroup memory; 0 reads K and V from storage directly. */
   readonly kvTile: number;
+  /**
+   * How a thread reads its query rows and writes its output rows: 0, one unrolled storage access
+   * per vector (fastest to compile on Mesa 22's lavapipe); 1, one loop over a private array
+   * (on Mesa 25's lavapipe, where each unrolled access with per-thread addresses compiles to
+   * per-lane branches, this compiles several times faster; on Mesa 22 several times slower).
+   * Optional when parsing: a config without it means 0.
+   */
+  readonly ioStage: number;
 }
 
 /** The values each tunable may take, in the order a grid search visits them. */
@@ -40,6 +50,7 @@ export const ATTENTION_PARAM_VALUES: Readonly<Record<keyof AttentionConfig, read
   keyBlock: [1, 2, 4, 8, 16],
   vec: [1, 2, 4],
   kvTile: [0, 16, 32, 64, 128],
+  ioStage: [0, 1],
 };
 
 const NAMES = Object.keys(ATTENTION_PARAM_VALUES) as Array<keyof AttentionConfig>;
@@ -62,7 +73,8 @@ export const MAX_LIVE_VALUES = 4096;
 
 /**
  * Reads a plain {@linkcode Config} as an {@linkcode AttentionConfig}; throws a `TypeError` or
- * `RangeError` naming the missing or malformed parameter. Extra keys are ignored.
+ * `RangeError` naming the missing or malformed parameter. Extra keys are ignored; a missing
+ * `ioStage` means 0.
  *
  * @example
  * ```ts
@@ -70,14 +82,14 @@ export const MAX_LIVE_VALUES = 4096;
  * const c = parseAttentionConfig({
  *   rowThreads: 64, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 8, vec: 4, kvTile: 0,
  * });
- * console.log(c.rowThreads * c.rowsPerThread); // 64
+ * console.log(c.rowThreads * c.rowsPerThread, c.ioStage); // 64 0
  * ```
  */
 export function parseAttentionConfig(config: Config): AttentionConfig {
   assertConfigObject(config);
   const out: Record<string, number> = {};
   for (const name of NAMES) {
-    const value = config[name];
+    const value = name === "ioStage" && config[name] === undefined ? 0 : config[name];
     if (typeof value !== "number") {
       throw new TypeError(`'${name}' must be a number: current value is ${String(value)}`);
     }
@@ -113,7 +125,7 @@ export function attentionWorkgroupThreads(config: AttentionConfig): number {
  * import { attentionWorkgroupBytes } from "./config.ts";
  * import { normalizeAttentionProblem } from "./problem.ts";
  * const p = normalizeAttentionProblem({ batch: 1, heads: 1, seqQ: 64, seqKV: 64, headDim: 64 });
- * const c = { rowThreads: 32, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 8, vec: 4, kvTile: 16 };
+ * const c = { rowThreads: 32, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 8, vec: 4, kvTile: 16, ioStage: 0 };
  * console.log(attentionWorkgroupBytes(p, c)); // 16 * (64 + 64) * 4 = 8192
  * ```
  */
@@ -137,7 +149,7 @@ export function attentionWorkgroupBytes(
  * import { attentionDispatch } from "./config.ts";
  * import { normalizeAttentionProblem } from "./problem.ts";
  * const p = normalizeAttentionProblem({ batch: 2, heads: 8, seqQ: 100, seqKV: 100, headDim: 64 });
- * const c = { rowThreads: 32, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 8, vec: 4, kvTile: 0 };
+ * const c = { rowThreads: 32, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 8, vec: 4, kvTile: 0, ioStage: 0 };
  * console.log(attentionDispatch(p, c)); // [4, 8, 2]
  * ```
  */
@@ -209,7 +221,7 @@ function nextPowerOfTwo(n: number): number {
  * import { attentionConfigError } from "./config.ts";
  * import { normalizeAttentionProblem } from "./problem.ts";
  * const p = normalizeAttentionProblem({ batch: 1, heads: 1, seqQ: 8, seqKV: 8, headDim: 6 });
- * const c = { rowThreads: 8, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 4, vec: 4, kvTile: 0 };
+ * const c = { rowThreads: 8, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 4, vec: 4, kvTile: 0, ioStage: 0 };
  * console.log(attentionConfigError(p, c, DEFAULT_CAPS));
  * // "'vec' must divide headDim (6) and headDimV (6): current value is 4"
  * ```
@@ -274,7 +286,7 @@ export function attentionConfigError(
  * import { attentionConfigUseful } from "./config.ts";
  * import { normalizeAttentionProblem } from "./problem.ts";
  * const p = normalizeAttentionProblem({ batch: 1, heads: 1, seqQ: 1, seqKV: 64, headDim: 8 });
- * const c = { rowThreads: 64, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 8, vec: 4, kvTile: 0 };
+ * const c = { rowThreads: 64, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 8, vec: 4, kvTile: 0, ioStage: 0 };
  * console.log(attentionConfigUseful(p, c)); // false: 64 rows per workgroup for 1 query
  * ```
  */

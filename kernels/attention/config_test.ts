@@ -18,6 +18,7 @@ const config: AttentionConfig = {
   keyBlock: 2,
   vec: 4,
   kvTile: 0,
+  ioStage: 0,
 };
 const problem = normalizeAttentionProblem({
   batch: 2,

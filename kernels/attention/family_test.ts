@@ -44,19 +44,28 @@ function config(
   keyBlock: number,
   vec: number,
   kvTile: number,
+  ioStage = 0,
 ): Config {
-  return { rowThreads, rowsPerThread, threadsPerRow, keyBlock, vec, kvTile };
+  return { rowThreads, rowsPerThread, threadsPerRow, keyBlock, vec, kvTile, ioStage };
 }
 
-/** Structurally different configs: rows per thread, staged tiles, key splits, vector widths. */
+/**
+ * Structurally different configs: rows per thread, staged tiles, key splits, vector widths,
+ * query/output rows through a private array (`ioStage` 1).
+ */
 const VARIANTS = [
-  config(4, 2, 1, 1, 2, 0),
-  config(2, 4, 1, 2, 2, 16),
+  config(4, 2, 1, 1, 2, 0, 1),
+  config(2, 4, 1, 2, 2, 16, 1),
   config(4, 1, 4, 2, 4, 16),
   config(1, 2, 8, 1, 2, 0),
 ];
 /** The same for problems with at most 4 query rows. */
-const SMALL = [config(2, 2, 1, 1, 2, 0), config(1, 4, 2, 2, 2, 16), config(1, 1, 8, 1, 4, 0)];
+const SMALL = [
+  config(2, 2, 1, 1, 2, 0),
+  config(1, 4, 2, 2, 2, 16, 1),
+  config(1, 1, 8, 1, 4, 0),
+  config(2, 2, 1, 1, 1, 0, 1),
+];
 /** One variant per check besides the default, rotating so that each meets several features. */
 const variant = (i: number): Config[] => [VARIANTS[i % 4]!];
 

@@ -79,7 +79,8 @@ function nextPowerOfTwo(n: number): number {
  * budget allows ({@linkcode MAX_LIVE_VALUES}, up to 32), 8 threads per workgroup (one SIMD
  * group), keys in blocks of 2, vec4 where the head sizes allow it, and K/V read straight from
  * storage (staging them in workgroup memory measured slower there: its barriers turn each SIMD
- * group into a coroutine). Short query sequences (decoding) split the keys across threads instead.
+ * group into a coroutine), query and output rows with unrolled accesses (`ioStage` 0, which
+ * compiles fastest on Mesa 22; Mesa 25 compiles `ioStage` 1 faster). Short query sequences (decoding) split the keys across threads instead.
  * Falls back to smaller variants, then to the first legal config, when this does not fit.
  *
  * @example
@@ -89,7 +90,7 @@ function nextPowerOfTwo(n: number): number {
  * import { defaultAttentionConfig } from "./space.ts";
  * const p = normalizeAttentionProblem({ batch: 1, heads: 8, seqQ: 512, seqKV: 512, headDim: 64 });
  * console.log(defaultAttentionConfig(p, DEFAULT_CAPS));
- * // { rowThreads: 8, rowsPerThread: 32, threadsPerRow: 1, keyBlock: 2, vec: 4, kvTile: 0 }
+ * // { rowThreads: 8, rowsPerThread: 32, threadsPerRow: 1, keyBlock: 2, vec: 4, kvTile: 0, ioStage: 0 }
  * ```
  */
 export function defaultAttentionConfig(problem: AttentionProblem, caps: DeviceCaps): Config {
@@ -108,7 +109,15 @@ export function defaultAttentionConfig(problem: AttentionProblem, caps: DeviceCa
   const candidates: Config[] = [];
   for (const split of [threadsPerRow, Math.max(1, threadsPerRow / 4), 1]) {
     for (const kvTile of [0, 16]) {
-      candidates.push({ rowThreads, rowsPerThread, threadsPerRow: split, keyBlock, vec, kvTile });
+      candidates.push({
+        rowThreads,
+        rowsPerThread,
+        threadsPerRow: split,
+        keyBlock,
+        vec,
+        kvTile,
+        ioStage: 0,
+      });
     }
   }
   const fit = candidates.find((config) => space.isValid(config));
