@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  configKey,
   type Gpu,
   type KernelHandle,
   loadKernel,
@@ -208,6 +209,18 @@ export async function tuneAndLoad(
     throw new Error(
       `loadKernel found no tuned ${op} config in ${budget.cacheDir} (no trial succeeded: ` +
         `${statuses.join("; ")})`,
+    );
+  }
+  if (!budget.fix && configKey(tuned.config) !== configKey(result.best.config)) {
+    throw new Error(
+      `the cache's best ${op} config (${configText(tuned.config)}) is not the tuner's winner ` +
+        `(${configText(result.best.config)})`,
+    );
+  }
+  if (!budget.fix && configKey(tuned.config) !== configKey(result.best.config)) {
+    throw new Error(
+      `the cache's best ${op} config (${configText(tuned.config)}) is not the tuner's winner ` +
+        `(${configText(result.best.config)})`,
     );
   }
   // The tuner's default (the family's, or its counterpart inside a `fix` subspace).

@@ -266,29 +266,51 @@ export async function tune(
      * their medians, until the fastest trial of all is a confirmed one (see `confirmFastest`):
      * the cache's best is then the winner reported here.
      */
-    const confirmWinner = async (): Promise<void> => {
-      if (trials.filter((t) => t.status === "ok" && t.timeMs !== null).length < 2) return;
-      const { confirmed, winner } = await confirmFastest(trials, async (config) => {
-        const again = await runner.evaluate(config, Infinity);
-        return again.status === "ok" ? again.timeMs : null;
-      }, {
-        top: confirmTop,
-        rounds: CONFIRM_ROUNDS,
-        alsoTime: defaultConfig,
-        stopped: () => signal?.aborted === true,
-      });
-      if (confirmed.length === 0) return;
-      for (const record of confirmed) {
-        trials[trials.findIndex((t) => configKey(t.config) === configKey(record.config))] = record;
+    /**
+     * Every timed trial the cache entry will hold once this run is persisted: the entry's earlier
+     * trials (in the searched space) overridden by this run's. The cache's best is the fastest of
+     * these, so the winner is chosen among them too.
+     */
+    const pool = (): TrialRecord[] => {
+      const byKey = new Map<string, TrialRecord>();
+      for (const t of cached?.trials ?? []) {
+        if (space.isValid(t.config)) byKey.set(configKey(t.config), t);
       }
-      if (winner) [bestMs, bestConfig] = [winner.timeMs!, winner.config];
-      const defaultKey = configKey(defaultConfig);
-      const confirmedDefault = confirmed.find((t) => configKey(t.config) === defaultKey);
-      if (confirmedDefault) defaultMs = confirmedDefault.timeMs!;
-      await persist({
-        trials: confirmed,
-        ...(confirmedDefault ? { defaultTimeMs: defaultMs } : {}),
-      });
+      for (const t of trials) byKey.set(configKey(t.config), t);
+      return [...byKey.values()].filter((t) => toEvaluation(t).timeMs < Infinity);
+    };
+    const confirmWinner = async (): Promise<void> => {
+      if (pool().length >= 2) {
+        const { confirmed } = await confirmFastest(pool(), async (config) => {
+          const again = await runner.evaluate(config, Infinity);
+          return again.status === "ok" ? again.timeMs : null;
+        }, {
+          top: confirmTop,
+          rounds: CONFIRM_ROUNDS,
+          alsoTime: defaultConfig,
+          stopped: () => signal?.aborted === true,
+        });
+        for (const record of confirmed) {
+          const at = trials.findIndex((t) => configKey(t.config) === configKey(record.config));
+          // A config of an earlier run, re-timed now, joins this run's trials.
+          if (at === -1) trials.push(record);
+          else trials[at] = record;
+        }
+        const defaultKey = configKey(defaultConfig);
+        const confirmedDefault = confirmed.find((t) => configKey(t.config) === defaultKey);
+        if (confirmedDefault) defaultMs = confirmedDefault.timeMs!;
+        if (confirmed.length > 0) {
+          await persist({
+            trials: confirmed,
+            ...(confirmedDefault ? { defaultTimeMs: defaultMs } : {}),
+          });
+        }
+      }
+      const fastest = pool().reduce<TrialRecord | undefined>(
+        (a, t) => (a === undefined || t.timeMs! < a.timeMs! ? t : a),
+        undefined,
+      );
+      if (fastest) [bestMs, bestConfig] = [fastest.timeMs!, fastest.config];
     };
 
     let stoppedBy: TuneResult["stoppedBy"] = "exhausted";

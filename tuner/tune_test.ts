@@ -211,7 +211,14 @@ Deno.test({
       }],
       complete: true,
     });
-    const options = { strategy: "random", measureMs: 5, maxEvals: 1, seed: 3 } as const;
+    // No confirmation: the forced cold run would otherwise re-time the warm run's trials too.
+    const options = {
+      strategy: "random",
+      measureMs: 5,
+      maxEvals: 1,
+      seed: 3,
+      confirmTop: 0,
+    } as const;
     const warm = await tune(gpu, { op: "matmul", problem: nearby }, {
       ...options,
       cacheDir: dir.path,
@@ -297,5 +304,44 @@ Deno.test({
       tune(gpu, { op: "matmul", problem }, { cacheDir: null, fix: { vec: [3] } }),
       (e: Error) => e instanceof RangeError && /'vec' must be one of/.test(e.message),
     );
+  },
+});
+
+Deno.test({
+  name:
+    "tune() picks its winner among the entry's earlier trials too, so the cache's best is always the reported best",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const family = getKernel("matmul");
+    const normalized = family.normalizeProblem(problem);
+    const legal = [...enumerateValid(family.space(normalized, gpu.caps))];
+    // An incomplete entry from an earlier run holding one config with an impossibly fast time.
+    const earlier = legal.at(-1)!;
+    const cache = await TuneCache.open(dir.path, gpu.fingerprint);
+    await cache.recordTrials({
+      kernel: "matmul",
+      kernelVersion: family.version,
+      problemKey: family.problemKey(normalized),
+      problem: normalized,
+    }, { trials: [{ config: earlier, status: "ok", timeMs: 1e-6 }], complete: false });
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "random",
+      maxEvals: 2,
+      measureMs: 5,
+      seed: 7,
+      cacheDir: dir.path,
+    });
+    const entry = await (await TuneCache.open(dir.path, gpu.fingerprint)).get(
+      "matmul",
+      family.version,
+      result.problemKey,
+    );
+    assert.equal(configKey(entry!.best!.config), configKey(result.best.config));
+    assert.equal(entry!.best!.timeMs, result.best.timeMs);
+    // The earlier config was re-timed: its recorded time is a real median now, not 1e-6.
+    const retimed = entry!.trials.find((t) => configKey(t.config) === configKey(earlier))!;
+    assert.ok(retimed.timeMs! > 1e-6, `${retimed.timeMs}`);
   },
 });
