@@ -38,7 +38,7 @@
 import type { DeviceCaps, KernelProgram } from "../types.ts";
 import { type Conv2dConfig, conv2dGrid, conv2dWorkgroupSize, depthwiseBlock } from "./config.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
-import { conv2dBindings, conv2dHeader, epilogue, f32Type, toStorage } from "./wgsl.ts";
+import { conv2dProgram, epilogue, f32Type, toStorage } from "./wgsl.ts";
 
 /**
  * Generates the `"depthwise"` program of a problem and a config already checked by
@@ -200,8 +200,10 @@ export function generateDepthwise(
     }
   }
 
-  const code = conv2dHeader(p, vec, vec) +
-    [
+  return conv2dProgram(p, {
+    outVec: vec,
+    inVec: vec,
+    declarations: [
       `const TW: u32 = ${b.threadCols}u;`,
       `const TH: u32 = ${b.threadRows}u;`,
       `const TN: u32 = ${tn}u;`,
@@ -212,19 +214,9 @@ export function generateDepthwise(
       `const BLOCKS_H: u32 = ${b.blocksH}u;`,
       `const BLOCKS: u32 = ${b.blocks}u;`,
       `const FOLD_X: u32 = ${grid.dispatch[0]}u;`,
-      ``,
-      `@compute @workgroup_size(${wg}, 1, 1)`,
-      `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {`,
-      ...lines,
-      `}`,
-      ``,
-    ].join("\n");
-  return {
-    code,
-    entryPoint: "main",
+    ],
     workgroupSize: [wg, 1, 1],
     dispatch: grid.dispatch,
-    bindings: conv2dBindings(p),
-    shaderKey: "",
-  };
+    body: lines,
+  });
 }

@@ -23,7 +23,7 @@
 import type { DeviceCaps, KernelProgram } from "../types.ts";
 import { type Conv2dConfig, conv2dGrid, conv2dWorkgroupSize, directBlock } from "./config.ts";
 import type { Conv2dProblem } from "./problem.ts";
-import { conv2dBindings, conv2dHeader, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
+import { conv2dProgram, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 
 /**
  * Most scalar multiply-adds per staged input channel for which the kernel rows are unrolled
@@ -267,8 +267,10 @@ export function generateDirect(
     emit(`}`);
   }
 
-  const code = conv2dHeader(p, nhwc ? vec : 1) +
-    [
+  return conv2dProgram(p, {
+    outVec: nhwc ? vec : 1,
+    inVec: 1,
+    declarations: [
       `const TW: u32 = ${b.threadCols}u;`,
       `const TH: u32 = ${b.threadRows}u;`,
       `const TK: u32 = ${tileK}u;`,
@@ -289,19 +291,9 @@ export function generateDirect(
       ``,
       `var<workgroup> Xs: array<${xt}, ${patchUnits}>;`,
       `var<workgroup> Ws: array<${vt}, ${weightUnits}>;`,
-      ``,
-      `@compute @workgroup_size(${wgM}, ${wgN}, 1)`,
-      `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {`,
-      ...lines,
-      `}`,
-      ``,
-    ].join("\n");
-  return {
-    code,
-    entryPoint: "main",
+    ],
     workgroupSize: [wgM, wgN, 1],
     dispatch: grid.dispatch,
-    bindings: conv2dBindings(p),
-    shaderKey: "",
-  };
+    body: lines,
+  });
 }

@@ -15,7 +15,7 @@
 import type { DeviceCaps, KernelProgram } from "../types.ts";
 import { type Conv2dConfig, conv2dGrid, conv2dWorkgroupSize, pixelVectorWidth } from "./config.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
-import { conv2dBindings, conv2dHeader, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
+import { conv2dProgram, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 
 /**
  * Generates the `"gemm"` program of a problem and a config already checked by
@@ -184,8 +184,10 @@ export function generateGemm(
     emit(`}`);
   }
 
-  const code = conv2dHeader(p, nhwc ? vec : 1) +
-    [
+  return conv2dProgram(p, {
+    outVec: nhwc ? vec : 1,
+    inVec: 1,
+    declarations: [
       `const TILE_M: u32 = ${tileM}u;`,
       `const TILE_MV: u32 = ${tileMV}u;`,
       `const TILE_N: u32 = ${tileN}u;`,
@@ -201,19 +203,9 @@ export function generateGemm(
       ``,
       `var<workgroup> As: array<${at}, ${tileK * tileMV}>;`,
       `var<workgroup> Bs: array<${vt}, ${tileK * tileNV}>;`,
-      ``,
-      `@compute @workgroup_size(${wgM}, ${wgN}, 1)`,
-      `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {`,
-      ...body,
-      `}`,
-      ``,
-    ].join("\n");
-  return {
-    code,
-    entryPoint: "main",
+    ],
     workgroupSize: [wgM, wgN, 1],
     dispatch: grid.dispatch,
-    bindings: conv2dBindings(p),
-    shaderKey: "",
-  };
+    body,
+  });
 }

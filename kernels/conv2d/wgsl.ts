@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BufferBinding } from "../types.ts";
+import type { BufferBinding, KernelProgram } from "../types.ts";
 import { conv2dDims, type Conv2dProblem, conv2dTensorSizes } from "./problem.ts";
 
 /**
@@ -182,4 +182,60 @@ export function epilogue(
 export function toStorage(problem: Conv2dProblem, expr: string, width: number): string {
   if (problem.dtype === "f32") return expr;
   return width === 1 ? `f16(${expr})` : `vec${width}<f16>(${expr})`;
+}
+
+/** What one algorithm contributes to a conv2d program (see {@linkcode conv2dProgram}). */
+export interface Conv2dModule {
+  /** Vector width of the output binding's elements. */
+  readonly outVec: number;
+  /** Vector width of the input binding's elements. */
+  readonly inVec: number;
+  /** Module-scope lines after the header: the algorithm's constants, workgroup arrays. */
+  readonly declarations: readonly string[];
+  /** `@workgroup_size` of `main`. */
+  readonly workgroupSize: readonly [number, number, number];
+  /** Workgroup counts of one dispatch. */
+  readonly dispatch: readonly [number, number, number];
+  /** Statements of `main`, which sees `wid` (workgroup id) and `lid` (local invocation id). */
+  readonly body: readonly string[];
+}
+
+/**
+ * Assembles a conv2d program: the header ({@linkcode conv2dHeader}), the algorithm's
+ * declarations, then `main` with its body; bindings from {@linkcode conv2dBindings}. The shader
+ * key is left empty for the family to fill in.
+ *
+ * @example A program whose main does nothing
+ * ```ts
+ * import { conv2dProgram } from "./wgsl.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 2, height: 4, width: 4, outChannels: 3, kernelH: 3, kernelW: 3,
+ * });
+ * const program = conv2dProgram(p, {
+ *   outVec: 1, inVec: 1, declarations: [], workgroupSize: [8, 1, 1], dispatch: [1, 1, 1], body: [],
+ * });
+ * console.log(program.code.includes("@compute @workgroup_size(8, 1, 1)")); // true
+ * ```
+ */
+export function conv2dProgram(problem: Conv2dProblem, module: Conv2dModule): KernelProgram {
+  const [x, y, z] = module.workgroupSize;
+  const code = conv2dHeader(problem, module.outVec, module.inVec) +
+    [
+      ...module.declarations,
+      ``,
+      `@compute @workgroup_size(${x}, ${y}, ${z})`,
+      `fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {`,
+      ...module.body,
+      `}`,
+      ``,
+    ].join("\n");
+  return {
+    code,
+    entryPoint: "main",
+    workgroupSize: [x, y, z],
+    dispatch: module.dispatch,
+    bindings: conv2dBindings(problem),
+    shaderKey: "",
+  };
 }
