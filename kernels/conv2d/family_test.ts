@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { compileProgram, runProgram } from "../../gpu/program.ts";
+import { compileProgram } from "../../gpu/program.ts";
 import { conv2d } from "../../ops/conv2d.ts";
 import { enumerateValid, seededRandom, shuffle } from "../../search/space.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
 import { compareToReference } from "../../tuner/validate.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import { conv2dFamily, type Conv2dProblem } from "./family.ts";
+import { checkConfigs } from "./testdata/check_configs.ts";
 
 const HAS_F16 = GPU_AVAILABLE && (await testGpu()).caps.shaderF16;
 
@@ -25,23 +26,6 @@ function sample(
     c.algorithm === algorithm && (c.threadM as number) * (c.threadN as number) <= 32
   );
   return shuffle(configs, seededRandom(seed)).slice(0, count);
-}
-
-/** Runs each config on the device and compares with the float64 reference. */
-async function checkConfigs(problem: Conv2dProblem, configs: readonly Config[]): Promise<void> {
-  const gpu = await testGpu();
-  const inputs = conv2dFamily.makeInputs(problem, 3);
-  const expected = conv2dFamily.reference(problem, inputs);
-  const tolerance = conv2dFamily.tolerance(problem);
-  for (const config of configs) {
-    const program = conv2dFamily.generate(problem, config, gpu.caps);
-    const actual = await runProgram(gpu, program, inputs);
-    const result = compareToReference(actual, expected, tolerance);
-    assert.ok(
-      result.ok,
-      `${conv2dFamily.problemKey(problem)} ${JSON.stringify(config)}: ${JSON.stringify(result)}`,
-    );
-  }
 }
 
 /** The default plus one sampled config of each algorithm. */
@@ -88,7 +72,7 @@ Deno.test({
     const gpu = await testGpu();
     for (const [i, shape] of F32_CASES.entries()) {
       const problem = conv2dFamily.parseShape(shape);
-      await checkConfigs(problem, configsFor(problem, gpu.caps, 20 + i));
+      await checkConfigs(problem, configsFor(problem, gpu.caps, 20 + i), 3);
     }
   },
 });
@@ -105,7 +89,7 @@ Deno.test({
     ];
     for (const [i, shape] of cases.entries()) {
       const problem = conv2dFamily.parseShape(shape, "f16");
-      await checkConfigs(problem, configsFor(problem, gpu.caps, 40 + i));
+      await checkConfigs(problem, configsFor(problem, gpu.caps, 40 + i), 3);
     }
   },
 });
