@@ -162,22 +162,16 @@ export interface TuneBudget {
 }
 
 /**
- * Parses `WGTUNE_BENCH_FIX`-style text, `name=v1|v2,name2=v3`, into `TuneOptions.fix`: numbers
- * where a value reads as one, else strings. Empty or unset text gives `undefined`.
+ * Throws unless the kernel loaded from the cache runs the tuner's winner: the bench must time the
+ * config whose GFLOPS the tuner reports.
  */
-export function parseFixText(
-  text: string | undefined,
-): Record<string, ParamValue[]> | undefined {
-  if (!text) return undefined;
-  const fix: Record<string, ParamValue[]> = {};
-  for (const part of text.split(",")) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=([^=]+)$/.exec(part);
-    if (!match) {
-      throw new RangeError(`'WGTUNE_BENCH_FIX' must look like name=v1|v2,…: got "${part}"`);
-    }
-    fix[match[1]!] = match[2]!.split("|").map((v) => (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v));
+export function assertTunedIsWinner(label: string, tuned: KernelHandle, result: TuneResult): void {
+  if (configKey(tuned.config) !== configKey(result.best.config)) {
+    throw new Error(
+      `${label}: the cache's best (${configText(tuned.config)}) is not the tuner's winner ` +
+        `(${configText(result.best.config)})`,
+    );
   }
-  return fix;
 }
 
 /**
@@ -211,18 +205,8 @@ export async function tuneAndLoad(
         `${statuses.join("; ")})`,
     );
   }
-  if (!budget.fix && configKey(tuned.config) !== configKey(result.best.config)) {
-    throw new Error(
-      `the cache's best ${op} config (${configText(tuned.config)}) is not the tuner's winner ` +
-        `(${configText(result.best.config)})`,
-    );
-  }
-  if (!budget.fix && configKey(tuned.config) !== configKey(result.best.config)) {
-    throw new Error(
-      `the cache's best ${op} config (${configText(tuned.config)}) is not the tuner's winner ` +
-        `(${configText(result.best.config)})`,
-    );
-  }
+  // With `fix`, the cache's best may lie outside the searched subspace.
+  if (!budget.fix) assertTunedIsWinner(`${op} ${JSON.stringify(problem)}`, tuned, result);
   // The tuner's default (the family's, or its counterpart inside a `fix` subspace).
   const dflt = await loadKernel(gpu, op, problem, { config: result.default.config });
   return { result, tuned, default: dflt, seconds: (performance.now() - start) / 1000 };

@@ -41,15 +41,15 @@
  * - `WGTUNE_BENCH_TUNE_S=120`: tuning time limit per shape, in seconds.
  * - `WGTUNE_BENCH_ITER_FLOP=1073741824`: floating-point work per bench iteration (at least 2 ops).
  * - `WGTUNE_BENCH_FIX="ioStage=1"`: tune (and take the default) only among configs with these
- *   parameter values (`name=v1|v2,…`). On Mesa 25's lavapipe, where onnxruntime runs, `ioStage=1`
- *   keeps the compile of each S512/S1024 candidate to a couple of minutes (`ioStage` 0 takes far
- *   longer there).
+ *   parameter values (`name=v1|v2,…`, each part as the CLI's `--fix` takes it). On Mesa 25's
+ *   lavapipe, where onnxruntime runs, `ioStage=1` keeps the compile of each S512/S1024 candidate
+ *   to a couple of minutes (`ioStage` 0 takes far longer there).
  * - `WGTUNE_BENCH_ORT=0`: leave ORT out.
  * - `WGTUNE_BENCH_ORT_LOG=1`: ORT sessions log at info level, one line per WebGPU program run.
  *
  * @module
  */
-import { getKernel, openDevice } from "../mod.ts";
+import { getKernel, openDevice, parseFixSpec } from "../mod.ts";
 import type { AttentionProblem } from "../kernels/attention/problem.ts";
 import { lcgValues } from "./_tfjs.ts";
 import {
@@ -63,7 +63,6 @@ import {
 import {
   type GroupRun,
   loadAverage,
-  parseFixText,
   readFloats,
   registerBenches,
   relativeError,
@@ -84,7 +83,7 @@ const MEASURE_MS = 30;
 /** Floating-point work per iteration (about 1 GFLOP by default, at least 2 dispatches). */
 const FLOP_PER_ITERATION = Number(Deno.env.get("WGTUNE_BENCH_ITER_FLOP") ?? 2 ** 30);
 const ORT_LOG = Deno.env.get("WGTUNE_BENCH_ORT_LOG") === "1";
-const FIX = parseFixText(Deno.env.get("WGTUNE_BENCH_FIX"));
+const FIX_TEXT = Deno.env.get("WGTUNE_BENCH_FIX");
 
 for (const [name, value] of [["EVALS", MAX_EVALS], ["ITER_FLOP", FLOP_PER_ITERATION]] as const) {
   if (!Number.isInteger(value) || value < 1) {
@@ -133,12 +132,16 @@ async function prepare(shape: string): Promise<GroupRun> {
   const problem = maskShape === null ? rest : parsed;
   const normalized = family.normalizeProblem(problem) as AttentionProblem;
   const flops = family.flops(normalized);
+  const params = family.space(normalized, gpu.caps).params;
+  const fix = FIX_TEXT
+    ? Object.fromEntries(FIX_TEXT.split(",").map((text) => parseFixSpec(text, params)))
+    : undefined;
   const pair = await tuneAndLoad(gpu, "attention", problem, {
     maxEvals: MAX_EVALS,
     timeLimitMs: TUNE_LIMIT_MS,
     measureMs: MEASURE_MS,
     cacheDir,
-    ...(FIX ? { fix: FIX } : {}),
+    ...(fix ? { fix } : {}),
   });
   const bindings = pair.tuned.program.bindings;
   const hostInputs = bindings.slice(0, -1).map((b, i) => lcgValues(b.elements, 97 + i));
@@ -212,9 +215,7 @@ console.log(ortLine);
 console.log(
   `tuning cache: ${userCache ? `${cacheDir} (WGTUNE_BENCH_CACHE)` : `temporary ${cacheDir}`}, ` +
     `random search, ${MAX_EVALS} candidates or ${TUNE_LIMIT_MS / 1000} s per shape, ` +
-    `measureMs ${MEASURE_MS}${
-      FIX ? `, only configs with ${Deno.env.get("WGTUNE_BENCH_FIX")}` : ""
-    }`,
+    `measureMs ${MEASURE_MS}${FIX_TEXT ? `, only configs with ${FIX_TEXT}` : ""}`,
 );
 const runs: GroupRun[] = [];
 for (const shape of SHAPES) runs.push(await prepare(shape));

@@ -24,9 +24,10 @@
  *
  * @module
  */
-import { configKey, getKernel, type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
+import { getKernel, type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
 import {
+  assertTunedIsWinner,
   configText,
   loadAverage,
   median,
@@ -133,12 +134,7 @@ async function prepare(size: number): Promise<SizeRun> {
   if (tunedKernel.source !== "tuned") {
     throw new Error(`loadKernel found no tuned config for ${size}³ in ${cacheDir}`);
   }
-  if (configKey(tunedKernel.config) !== configKey(tuned.best.config)) {
-    throw new Error(
-      `${size}³: the cache's best (${configText(tunedKernel.config)}) is not the tuner's winner ` +
-        `(${configText(tuned.best.config)})`,
-    );
-  }
+  assertTunedIsWinner(`${size}³`, tunedKernel, tuned);
   const defaultKernel = await loadKernel(gpu, "matmul", problem, { cacheDir: null });
 
   const a = storageBuffer(device, lcgValues(size * size, 2 * size + 1));
