@@ -280,37 +280,33 @@ export async function tune(
       return [...byKey.values()].filter((t) => toEvaluation(t).timeMs < Infinity);
     };
     const confirmWinner = async (): Promise<void> => {
-      if (pool().length >= 2) {
-        const { confirmed } = await confirmFastest(pool(), async (config) => {
-          const again = await runner.evaluate(config, Infinity);
-          return again.status === "ok" ? again.timeMs : null;
-        }, {
-          top: confirmTop,
-          rounds: CONFIRM_ROUNDS,
-          alsoTime: defaultConfig,
-          stopped: () => signal?.aborted === true,
-        });
-        for (const record of confirmed) {
-          const at = trials.findIndex((t) => configKey(t.config) === configKey(record.config));
-          // A config of an earlier run, re-timed now, joins this run's trials.
-          if (at === -1) trials.push(record);
-          else trials[at] = record;
-        }
-        const defaultKey = configKey(defaultConfig);
-        const confirmedDefault = confirmed.find((t) => configKey(t.config) === defaultKey);
-        if (confirmedDefault) defaultMs = confirmedDefault.timeMs!;
-        if (confirmed.length > 0) {
-          await persist({
-            trials: confirmed,
-            ...(confirmedDefault ? { defaultTimeMs: defaultMs } : {}),
-          });
-        }
+      const candidates = pool();
+      // With a single timed config there is nothing to rank: it wins without re-timing.
+      const { confirmed, winner } = await confirmFastest(candidates, async (config) => {
+        const again = await runner.evaluate(config, Infinity);
+        return again.status === "ok" ? again.timeMs : null;
+      }, {
+        top: candidates.length >= 2 ? confirmTop : 0,
+        rounds: CONFIRM_ROUNDS,
+        alsoTime: defaultConfig,
+        stopped: () => signal?.aborted === true,
+      });
+      for (const record of confirmed) {
+        const at = trials.findIndex((t) => configKey(t.config) === configKey(record.config));
+        // A config of an earlier run, re-timed now, joins this run's trials.
+        if (at === -1) trials.push(record);
+        else trials[at] = record;
       }
-      const fastest = pool().reduce<TrialRecord | undefined>(
-        (a, t) => (a === undefined || t.timeMs! < a.timeMs! ? t : a),
-        undefined,
-      );
-      if (fastest) [bestMs, bestConfig] = [fastest.timeMs!, fastest.config];
+      const defaultKey = configKey(defaultConfig);
+      const confirmedDefault = confirmed.find((t) => configKey(t.config) === defaultKey);
+      if (confirmedDefault) defaultMs = confirmedDefault.timeMs!;
+      if (confirmed.length > 0) {
+        await persist({
+          trials: confirmed,
+          ...(confirmedDefault ? { defaultTimeMs: defaultMs } : {}),
+        });
+      }
+      if (winner) [bestMs, bestConfig] = [winner.timeMs!, winner.config];
     };
 
     let stoppedBy: TuneResult["stoppedBy"] = "exhausted";
