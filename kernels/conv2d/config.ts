@@ -54,7 +54,7 @@ export interface Conv2dConfig {
   readonly tileK: number;
   /**
    * Output pixels per thread (`"gemm"`: consecutive; `"direct"`: see {@linkcode directBlock};
-   * `"depthwise"`: see {@linkcode depthwiseBlock}).
+   * `"depthwise"`: at most threadM, see {@linkcode depthwiseBlock}).
    */
   readonly threadM: number;
   /** Output channels per thread (`"depthwise"`: 1 in NCHW, `vec` in NHWC). */
@@ -227,12 +227,12 @@ export const DEPTHWISE_MAX_FMAS = 2304;
 /** The output block of a `"depthwise"` thread and the input it reads. */
 export interface DepthwiseBlock {
   /**
-   * Output columns per thread: `min(threadM, 8)` up to 64 pixels, then `threadM / 8` (8 rows of
-   * wider rows, since rows read in vectors cost less per column), at most outW rounded up to a
-   * power of two.
+   * Output columns per thread. The block is the split of `threadM` into `rows × columns` (powers
+   * of two, the columns capped at outW rounded up to the vector width) that loads and stores the
+   * fewest vectors per output pixel (see {@linkcode depthwiseBlock}).
    */
   readonly threadCols: number;
-  /** Output rows per thread: `threadM / threadCols`. */
+  /** Output rows per thread. */
   readonly threadRows: number;
   /** Thread blocks along the output width. */
   readonly blocksW: number;
@@ -252,6 +252,25 @@ export interface DepthwiseBlock {
    * one, ascending: `tw·strideW + s·dilationW` for `tw < threadCols`, `s < kernelW`.
    */
   readonly colOffsets: readonly number[];
+  /**
+   * Width of the vectors a row is read in: `vec` in NCHW (vectors of columns), 1 in NHWC (one
+   * column, a vector of channels, per read).
+   */
+  readonly readWidth: number;
+  /**
+   * Columns between the start of the vector holding a thread's first input column and that
+   * column (`(readWidth − padLeft mod readWidth) mod readWidth`); column offset `off` lies in
+   * vector `⌊(lead + off) / readWidth⌋`, component `(lead + off) mod readWidth`.
+   */
+  readonly lead: number;
+  /** The distinct vectors a thread reads in each row, ascending, as offsets from its first. */
+  readonly readVectors: readonly number[];
+  /**
+   * The vectors of `readVectors` that lie wholly in the padding of every thread's rows, known
+   * when a block spans the output's width (`blocksW` 1, every block starts at column 0); they
+   * are neither loaded nor multiplied. Empty otherwise.
+   */
+  readonly paddingVectors: readonly number[];
 }
 
 function distinctOffsets(count: number, stride: number, taps: number, dilation: number): number[] {
@@ -262,13 +281,56 @@ function distinctOffsets(count: number, stride: number, taps: number, dilation: 
   return [...set].sort((a, b) => a - b);
 }
 
+/** The block of `threadRows × threadCols` pixels of a problem, with what a thread reads. */
+function depthwiseBlockOf(
+  problem: Conv2dProblem,
+  threadRows: number,
+  threadCols: number,
+  readWidth: number,
+): Omit<DepthwiseBlock, "pixelThreads"> {
+  const p = problem;
+  const { outH, outW } = conv2dDims(p);
+  const blocksW = Math.ceil(outW / threadCols);
+  const blocksH = Math.ceil(outH / threadRows);
+  const colOffsets = distinctOffsets(threadCols, p.strideW, p.kernelW, p.dilationW);
+  const lead = (readWidth - (p.padLeft % readWidth)) % readWidth;
+  const readVectors = [...new Set(colOffsets.map((off) => Math.floor((lead + off) / readWidth)))];
+  // With one block across the width, vector t holds input columns starting at
+  // (t − (padLeft + lead) / readWidth) · readWidth in every thread.
+  const first = -(p.padLeft + lead) / readWidth;
+  const rowVectors = p.width / readWidth;
+  const paddingVectors = blocksW === 1
+    ? readVectors.filter((t) => first + t < 0 || first + t >= rowVectors)
+    : [];
+  return {
+    threadCols,
+    threadRows,
+    blocksW,
+    blocksH,
+    blocks: p.batch * blocksH * blocksW,
+    rowOffsets: distinctOffsets(threadRows, p.strideH, p.kernelH, p.dilationH),
+    colOffsets,
+    readWidth,
+    lead,
+    readVectors,
+    paddingVectors,
+  };
+}
+
 /**
- * The output block of a `"depthwise"` config. A thread's `threadM` pixels form `threadRows`
- * rows of `threadCols` neighbouring columns of one channel; the blocks of a channel are numbered
+ * The output block of a `"depthwise"` config. A thread's pixels form `threadRows` rows of
+ * `threadCols` neighbouring columns of one channel; the blocks of a channel are numbered
  * row-major over (image, block row, block column), and a workgroup takes `tileM / threadM`
  * consecutive blocks of each of its `tileN` channels.
  *
- * @example A 3×3 depthwise layer on 56×56 in 8×32 blocks: 10 input rows of 34 values per thread
+ * The split of `threadM` into rows × columns is chosen for the problem: on SIMD-across-lanes
+ * implementations every load and store costs one access per lane while the multiply-adds are
+ * cheap, so of the splits into powers of two (columns capped at the output width rounded up to
+ * the vector width, so a block as wide as the output has no wasted columns) it takes the one
+ * that loads and stores the fewest vectors per output pixel over the whole output, the fewest
+ * rows on ties.
+ *
+ * @example A 3×3 depthwise layer on 56×56: blocks of 4 rows × the whole width
  * ```ts
  * import { depthwiseBlock, parseConv2dConfig } from "./config.ts";
  * import { normalizeConv2dProblem } from "./problem.ts";
@@ -280,31 +342,29 @@ function distinctOffsets(count: number, stride: number, taps: number, dilation: 
  *   algorithm: "depthwise", tileM: 512, tileN: 8, tileK: 1, threadM: 256, threadN: 1, vec: 4,
  * });
  * const b = depthwiseBlock(p, c);
- * console.log(b.threadRows, b.threadCols, b.blocks, b.rowOffsets.length, b.colOffsets.length);
- * // 8 32 14 10 34
+ * console.log(b.threadRows, b.threadCols, b.blocks, b.rowOffsets.length, b.paddingVectors);
+ * // 4 56 14 6 [ 0, 15 ]
  * ```
  */
 export function depthwiseBlock(problem: Conv2dProblem, config: Conv2dConfig): DepthwiseBlock {
   const { outH, outW } = conv2dDims(problem);
   const { threadM } = config;
-  const threadCols = Math.min(
-    Math.max(Math.min(threadM, 8), threadM / 8),
-    2 ** Math.ceil(Math.log2(outW)),
-  );
-  const threadRows = threadM / threadCols;
-  const blocksW = Math.ceil(outW / threadCols);
-  const blocksH = Math.ceil(outH / threadRows);
-  const p = problem;
-  return {
-    threadCols,
-    threadRows,
-    blocksW,
-    blocksH,
-    blocks: p.batch * blocksH * blocksW,
-    pixelThreads: config.tileM / threadM,
-    rowOffsets: distinctOffsets(threadRows, p.strideH, p.kernelH, p.dilationH),
-    colOffsets: distinctOffsets(threadCols, p.strideW, p.kernelW, p.dilationW),
-  };
+  const readWidth = problem.layout === "NHWC" ? 1 : config.vec;
+  const widest = Math.ceil(outW / readWidth) * readWidth;
+  let best: Omit<DepthwiseBlock, "pixelThreads"> | undefined;
+  let bestTraffic = Infinity;
+  for (let rows = 1; rows <= threadM; rows *= 2) {
+    const cols = Math.min(threadM / rows, widest);
+    if (cols % readWidth !== 0) continue;
+    const b = depthwiseBlockOf(problem, rows, cols, readWidth);
+    const loads = b.rowOffsets.length * (b.readVectors.length - b.paddingVectors.length);
+    const stores = (rows * cols) / readWidth;
+    const traffic = ((loads + stores) * b.blocksW * b.blocksH) / (outH * outW);
+    if (traffic < bestTraffic) [best, bestTraffic] = [b, traffic];
+  }
+  // No split has whole vectors of columns: the widest block, which conv2dConfigError rejects.
+  best ??= depthwiseBlockOf(problem, 1, Math.min(threadM, widest), readWidth);
+  return { ...best, pixelThreads: config.tileM / threadM };
 }
 
 /**

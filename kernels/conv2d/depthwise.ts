@@ -4,7 +4,7 @@
  * multiplier `outChannels / groups`), without workgroup memory or barriers.
  *
  * Each thread owns one output channel (in NHWC, one vector of `vec` neighbouring channels) and a
- * block of `threadRows × threadCols` output pixels of one image (`threadM` in all, see
+ * block of `threadRows × threadCols` output pixels of one image (at most `threadM`, see
  * `depthwiseBlock`). It loads its channel's `kernelH·kernelW` weights once into named registers.
  * Then, for every distinct input row its block reads (offset `th·strideH + r·dilationH`), it
  * loads the row segment once, only the distinct columns the block reads (offsets
@@ -14,7 +14,9 @@
  * row or the edge of the image). The whole body is unrolled: the kernel holds no loop and no
  * array, only named `let` and `var` registers, and its size is bounded by `DEPTHWISE_MAX_FMAS`.
  * Padding reads give 0 through `select` on an index clamped into the image, so no access leaves
- * the tensors. The bias is loaded once per thread as the accumulators' initial value.
+ * the tensors; when a block spans the output's width, its column offsets are constants and the
+ * vectors wholly in the left or right padding are neither loaded nor multiplied. The bias is
+ * loaded once per thread as the accumulators' initial value.
  *
  * A workgroup is one-dimensional: `tileM / threadM` consecutive blocks (numbered row-major over
  * image, block row and block column) times `tileN / threadN` consecutive channel slots. In NCHW
@@ -22,16 +24,17 @@
  * plane), in NHWC along channels first (neighbouring invocations read neighbouring elements).
  *
  * Why this shape: on SIMD-across-invocations implementations such as Mesa's lavapipe, every load
- * from storage or workgroup memory runs as a loop over the lanes (one scalar access per lane and
- * component, all components of a vector in the same lane iteration), while multiply-adds are 8
- * lanes wide, and every workgroup has a fixed launch cost. A depthwise convolution reuses each
- * input value only `kernelH·kernelW` times, so staging it in workgroup memory (as `"direct"` and
- * `"gemm"` do) adds a second round of per-lane accesses for little reuse, and the cost is set by
- * the number of load instructions per output. Reading straight from storage into registers, a
- * 3×3 kernel with padding 1 on a block of 8 rows × 32 columns in vectors of 4 costs 10 rows × 10
- * vectors = 100 vector loads (plus 64 vector stores) for 2304 multiply-adds; an 8×8 block read
- * in scalars costs 100 loads for 576. Dynamically indexed private arrays would become per-lane
- * gathers too, hence the named registers.
+ * from storage or workgroup memory runs as one scalar access per lane and component (with a
+ * branch per lane), while multiply-adds are 8 lanes wide, and every workgroup has a fixed launch
+ * cost. A depthwise convolution reuses each input value only `kernelH·kernelW` times, so staging
+ * it in workgroup memory (as `"direct"` and `"gemm"` do) adds a second round of per-lane
+ * accesses for little reuse, and the cost is set by the number of values loaded and stored per
+ * output. On a 56×56 image with a 3×3 kernel and padding 1, in vectors of 4, a block of 4 rows ×
+ * the whole width reads 6 rows × 14 vectors (the 2 vectors in the padding skipped) and stores 56
+ * vectors for 224 pixels: 0.625 vector accesses per pixel, against 0.73 per pixel inside the
+ * image for 8 rows × 32 columns (100 loads and 64 stores for 256 pixels, 32 of them past the
+ * edge). Dynamically indexed private arrays would become per-lane gathers too, hence the named
+ * registers.
  *
  * @module
  */
@@ -119,21 +122,31 @@ export function generateDepthwise(
   // Input columns: the same in every row, so their masks and clamped offsets are computed once.
   // In NCHW they are read in vectors of `xv` columns: the thread's first column iwb = ow0·strideW
   // − padLeft lies `lead` columns into vector q0 (ow0·strideW is a multiple of xv), so column
-  // offset `off` is component (lead + off) % xv of vector q0 + (lead + off) / xv.
-  const lead = (xv - (p.padLeft % xv)) % xv;
+  // offset `off` is component (lead + off) % xv of vector q0 + (lead + off) / xv. A block as wide
+  // as the output starts at column 0 in every thread: its column offsets are constants, and the
+  // vectors lying in the padding are neither loaded nor multiplied.
+  const { lead, readVectors } = b;
   const vectorOf = (off: number) => Math.floor((lead + off) / xv);
-  const vectors = [...new Set(b.colOffsets.map(vectorOf))];
-  if (nhwc) {
-    emit(`let iwb = i32(ow0 * STRIDE_W) - PAD_L;`);
+  const padding = new Set(b.paddingVectors);
+  const fixedColumns = b.blocksW === 1;
+  const rowVectors = nhwc ? p.width : p.width / xv;
+  const scale = nhwc ? ` * ${p.inChannels / vec}u` : "";
+  if (fixedColumns) {
+    const first = -(p.padLeft + lead) / xv;
+    for (const t of readVectors) {
+      if (!padding.has(t)) emit(`let cx${t} = ${first + t}u${scale};`);
+    }
   } else {
-    emit(`let q0 = i32(ow0 * STRIDE_W / ${xv}u) - ${(p.padLeft + lead) / xv}i;`);
-  }
-  for (const t of vectors) {
-    emit(nhwc ? `let iw${t} = iwb + ${t}i;` : `let iw${t} = q0 + ${t}i;`);
-    emit(`let cok${t} = u32(iw${t}) < ${nhwc ? "W" : `${p.width / xv}u`};`);
-    emit(
-      `let cx${t} = select(0u, u32(iw${t}), cok${t})${nhwc ? ` * ${p.inChannels / vec}u` : ""};`,
-    );
+    if (nhwc) {
+      emit(`let iwb = i32(ow0 * STRIDE_W) - PAD_L;`);
+    } else {
+      emit(`let q0 = i32(ow0 * STRIDE_W / ${xv}u) - ${(p.padLeft + lead) / xv}i;`);
+    }
+    for (const t of readVectors) {
+      emit(nhwc ? `let iw${t} = iwb + ${t}i;` : `let iw${t} = q0 + ${t}i;`);
+      emit(`let cok${t} = u32(iw${t}) < ${rowVectors}u;`);
+      emit(`let cx${t} = select(0u, u32(iw${t}), cok${t})${scale};`);
+    }
   }
   emit(
     `let init = ${
@@ -155,11 +168,10 @@ export function generateDepthwise(
         : `let rb = ((n * C + ci) * H + ihc) * ${p.width / xv}u;`,
       2,
     );
-    for (const t of vectors) {
-      emit(
-        `let x${t} = select(${loadType}(0.0), ${loadType}(input[rb + cx${t}]), rok && cok${t});`,
-        2,
-      );
+    for (const t of readVectors) {
+      if (padding.has(t)) continue;
+      const ok = fixedColumns ? "rok" : `rok && cok${t}`;
+      emit(`let x${t} = select(${loadType}(0.0), ${loadType}(input[rb + cx${t}]), ${ok});`, 2);
     }
     for (let th = 0; th < b.threadRows; th++) {
       for (let r = 0; r < p.kernelH; r++) {
@@ -167,6 +179,7 @@ export function generateDepthwise(
         for (let tw = 0; tw < b.threadCols; tw++) {
           for (let s = 0; s < p.kernelW; s++) {
             const off = tw * p.strideW + s * p.dilationW;
+            if (padding.has(vectorOf(off))) continue;
             const x = xv === 1 ? `x${vectorOf(off)}` : `x${vectorOf(off)}[${(lead + off) % xv}]`;
             emit(`a${th}_${tw} = fma(${x}, w${r}_${s}, a${th}_${tw});`, 2);
           }

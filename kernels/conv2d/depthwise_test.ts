@@ -3,7 +3,13 @@ import { compileProgram } from "../../gpu/program.ts";
 import { enumerateValid, restrictSpace, seededRandom, shuffle } from "../../search/space.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
-import { conv2dConfigError, DEPTHWISE_MAX_FMAS, parseConv2dConfig } from "./config.ts";
+import {
+  conv2dConfigError,
+  DEPTHWISE_MAX_FMAS,
+  depthwiseBlock,
+  parseConv2dConfig,
+} from "./config.ts";
+import { conv2dDims } from "./problem.ts";
 import { conv2dFamily, type Conv2dProblem } from "./family.ts";
 import { parseConv2dShape } from "./parse_shape.ts";
 import { checkConfigs } from "./testdata/check_configs.ts";
@@ -93,6 +99,72 @@ Deno.test("conv2dDefaultConfig() picks the depthwise algorithm, for depthwise pr
     const config = conv2dFamily.defaultConfig(parseConv2dShape(shape), DEFAULT_CAPS);
     assert.equal(config.algorithm, "direct", shape);
   }
+});
+
+Deno.test("depthwiseBlock() splits threadM into the block with the fewest accesses per pixel, at most as wide as the output", () => {
+  const resnet = parseConv2dShape("N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw");
+  const block = (problem: Conv2dProblem, config: Config) =>
+    depthwiseBlock(problem, parseConv2dConfig(config));
+  const config = {
+    algorithm: "depthwise",
+    tileM: 512,
+    tileN: 8,
+    tileK: 1,
+    threadM: 256,
+    threadN: 1,
+    vec: 4,
+  };
+  // 4 rows of the whole width: 6 rows × 14 vectors loaded (vectors 0 and 15 are padding) and
+  // 56 stored per 224 pixels (0.625 per pixel) beat 8 × 32 (0.73 per pixel inside the image).
+  const wide = block(resnet, config);
+  assert.deepEqual(
+    [wide.threadRows, wide.threadCols, wide.blocksW, wide.blocksH, wide.rowOffsets.length],
+    [4, 56, 1, 14, 6],
+  );
+  assert.deepEqual([wide.lead, wide.readVectors.length, wide.paddingVectors], [3, 16, [0, 15]]);
+  // Narrower than the output: the padding columns depend on the block, so none is skipped.
+  const narrow = block(parseConv2dShape("N1,C8,H64,W64,K8,R3,pad1,dw"), { ...config, threadM: 16 });
+  assert.ok(narrow.blocksW > 1, JSON.stringify(narrow));
+  assert.deepEqual(narrow.paddingVectors, []);
+  for (
+    const shape of [
+      "N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw",
+      "N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw,nhwc",
+      "N1,C4,H9,W16,K4,R5,S3,stride2,pad2x1,dil1x2,dw",
+      "N2,C6,H7,W8,K6,R3,pad1x0x2x1,dw,nhwc,bias,relu6",
+      "C512,H7,K512,R3,pad1,dw",
+    ]
+  ) {
+    const problem = parseConv2dShape(shape);
+    const { outH, outW } = conv2dDims(problem);
+    for (const c of depthwiseConfigs(problem, DEFAULT_CAPS)) {
+      const b = block(problem, c);
+      const where = `${shape} ${JSON.stringify(c)}`;
+      assert.ok(b.threadRows * b.threadCols <= (c.threadM as number), where);
+      assert.equal(b.threadCols % b.readWidth, 0, where);
+      assert.ok(b.threadCols <= Math.ceil(outW / b.readWidth) * b.readWidth, where);
+      assert.equal(b.blocksW, Math.ceil(outW / b.threadCols), where);
+      assert.equal(b.blocksH, Math.ceil(outH / b.threadRows), where);
+      if (b.blocksW > 1) assert.deepEqual(b.paddingVectors, [], where);
+      for (const t of b.paddingVectors) assert.ok(b.readVectors.includes(t), where);
+    }
+  }
+});
+
+Deno.test("generateDepthwise() reads constant columns and skips padding vectors, only when a block spans the output's width", () => {
+  const problem = parseConv2dShape("N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw");
+  const config = conv2dFamily.defaultConfig(problem, DEFAULT_CAPS);
+  const b = depthwiseBlock(problem, parseConv2dConfig(config));
+  assert.equal(b.blocksW, 1);
+  const { code } = conv2dFamily.generate(problem, config, DEFAULT_CAPS);
+  assert.doesNotMatch(code, /\bcok\d/);
+  const loads = b.rowOffsets.length * (b.readVectors.length - b.paddingVectors.length);
+  assert.equal(code.match(/input\[/g)?.length, loads);
+  assert.equal(loads, 6 * 14);
+  const narrowProblem = parseConv2dShape("N1,C8,H64,W64,K8,R3,pad1,dw");
+  const narrow = { ...config, tileM: 64, threadM: 16 };
+  assert.ok(depthwiseBlock(narrowProblem, parseConv2dConfig(narrow)).blocksW > 1);
+  assert.match(conv2dFamily.generate(narrowProblem, narrow, DEFAULT_CAPS).code, /\bcok\d/);
 });
 
 Deno.test("generateDepthwise() emits no workgroup memory, barrier, private array or loop, for every config of small problems", () => {
@@ -186,6 +258,32 @@ Deno.test({
     for (const [i, shape] of F32_CASES.entries()) {
       const problem = conv2dFamily.parseShape(shape);
       await checkDepthwise(problem, configsFor(problem, gpu.caps, 2, 60 + i));
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "generateDepthwise() matches the float64 reference, with blocks as wide as the output and narrower",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    for (
+      const shape of [
+        "N2,C3,H5,W40,K3,R3,pad1,dw,bias",
+        "N1,C4,H5,W36,K4,R3,pad0x2x1x1,dw,nhwc", // asymmetric pads, 37 output columns
+        "N1,C2,H4,W72,K2,R3,S5,stride2,pad1x3,dil1x2,dw",
+      ]
+    ) {
+      const problem = conv2dFamily.parseShape(shape);
+      const small = depthwiseConfigs(problem, gpu.caps)
+        .filter((c) => bodyFmas(problem, c) <= 1200)
+        .sort((a, b) => bodyFmas(problem, a) - bodyFmas(problem, b));
+      const spans = (c: Config) => depthwiseBlock(problem, parseConv2dConfig(c)).blocksW === 1;
+      const wide = small.find(spans);
+      const narrow = small.find((c) => !spans(c));
+      assert.ok(wide && narrow, `${shape}: ${JSON.stringify([wide, narrow])}`);
+      await checkDepthwise(problem, [wide, narrow]);
     }
   },
 });
