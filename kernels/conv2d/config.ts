@@ -11,7 +11,7 @@ import type { Config, DeviceCaps } from "../types.ts";
 import { conv2dDims, type Conv2dProblem, conv2dTensorSizes } from "./problem.ts";
 
 /** Convolution algorithms. */
-export type Conv2dAlgorithm = "direct" | "gemm" | "depthwise";
+export type Conv2dAlgorithm = "direct" | "gemm" | "depthwise" | "rows";
 
 /**
  * The algorithms, in the order the space lists them.
@@ -19,10 +19,15 @@ export type Conv2dAlgorithm = "direct" | "gemm" | "depthwise";
  * @example List the algorithms
  * ```ts
  * import { CONV2D_ALGORITHMS } from "./config.ts";
- * console.log(CONV2D_ALGORITHMS); // ["direct", "gemm", "depthwise"]
+ * console.log(CONV2D_ALGORITHMS); // ["direct", "gemm", "depthwise", "rows"]
  * ```
  */
-export const CONV2D_ALGORITHMS: readonly Conv2dAlgorithm[] = ["direct", "gemm", "depthwise"];
+export const CONV2D_ALGORITHMS: readonly Conv2dAlgorithm[] = [
+  "direct",
+  "gemm",
+  "depthwise",
+  "rows",
+];
 
 /** A typed conv2d config. All sizes are powers of two. */
 export interface Conv2dConfig {
@@ -41,6 +46,10 @@ export interface Conv2dConfig {
    * each thread computes a block of `threadM` output pixels (see {@linkcode depthwiseBlock}) of
    * one output channel (NHWC: of `threadN = vec` neighbouring channels) straight from storage,
    * holding its weights and one input row segment at a time in registers; `tileK` is 1.
+   * `"rows"` (one input channel per group, NCHW, stride and dilation 1 along the height): as
+   * `"depthwise"`, but each thread streams a band of `threadM` output rows, each the whole
+   * output width, in a loop over its input rows: every input row is loaded once and added into
+   * the `kernelH` output rows it contributes to, and the oldest of them is stored.
    */
   readonly algorithm: Conv2dAlgorithm;
   /** Output pixels per workgroup. */
@@ -54,16 +63,17 @@ export interface Conv2dConfig {
   readonly tileK: number;
   /**
    * Output pixels per thread (`"gemm"`: consecutive; `"direct"`: see {@linkcode directBlock};
-   * `"depthwise"`: at most threadM, see {@linkcode depthwiseBlock}).
+   * `"depthwise"`: at most threadM, see {@linkcode depthwiseBlock}; `"rows"`: output rows, each
+   * the whole output width).
    */
   readonly threadM: number;
-  /** Output channels per thread (`"depthwise"`: 1 in NCHW, `vec` in NHWC). */
+  /** Output channels per thread (`"depthwise"`: 1 in NCHW, `vec` in NHWC; `"rows"`: 1). */
   readonly threadN: number;
   /**
    * Vector width (1, 2 or 4) along output channels: of the accumulators, of the staged weight
    * tile and of the output stores in NHWC. Must divide threadN and the output channels per
    * group. (Pixels are read from workgroup memory in vectors of the largest of 4, 2, 1 that
-   * divides threadM.) `"depthwise"`: in NHWC the same (and equal to threadN, with one output
+   * divides threadM.) `"depthwise"` and `"rows"`: in NHWC the same (and equal to threadN, with one output
    * channel per group when above 1); in NCHW the vector width along output columns of the input
    * row reads and output stores, which must divide the input and output widths and the
    * thread's columns.
@@ -101,9 +111,23 @@ export function parseConv2dConfig(config: Config): Conv2dConfig {
 }
 
 /**
+ * Whether an algorithm computes each output channel from its own input channel alone, straight
+ * from storage (`"depthwise"` and `"rows"`: one input channel per group, nothing staged).
+ *
+ * @example
+ * ```ts
+ * import { readsOwnChannel } from "./config.ts";
+ * console.log(readsOwnChannel("rows"), readsOwnChannel("direct")); // true false
+ * ```
+ */
+export function readsOwnChannel(algorithm: Conv2dAlgorithm): boolean {
+  return algorithm === "depthwise" || algorithm === "rows";
+}
+
+/**
  * Workgroup size `[x, y, 1]` of a config: x threads along pixels, y along channels. A
- * `"depthwise"` workgroup is one-dimensional, `[(tileM / threadM) · (tileN / threadN), 1, 1]`,
- * and its kernel splits the invocation index itself (see `generateDepthwise`).
+ * `"depthwise"` or `"rows"` workgroup is one-dimensional, `[(tileM / threadM) · (tileN /
+ * threadN), 1, 1]`, and its kernel splits the invocation index itself (see `generateDepthwise`).
  *
  * @example 128 pixels × 32 channels in blocks of 16 × 16
  * ```ts
@@ -117,7 +141,7 @@ export function parseConv2dConfig(config: Config): Conv2dConfig {
 export function conv2dWorkgroupSize(config: Conv2dConfig): [number, number, number] {
   const x = config.tileM / config.threadM;
   const y = config.tileN / config.threadN;
-  return config.algorithm === "depthwise" ? [x * y, 1, 1] : [x, y, 1];
+  return readsOwnChannel(config.algorithm) ? [x * y, 1, 1] : [x, y, 1];
 }
 
 /**
@@ -224,7 +248,7 @@ export function directBlock(problem: Conv2dProblem, config: Conv2dConfig): Direc
  */
 export const DEPTHWISE_MAX_FMAS = 2304;
 
-/** The output block of a `"depthwise"` thread and the input it reads. */
+/** The output block of a `"depthwise"` or `"rows"` thread and the input it reads. */
 export interface DepthwiseBlock {
   /**
    * Output columns per thread. The block is the split of `threadM` into `rows × columns` (powers
@@ -318,7 +342,9 @@ function depthwiseBlockOf(
 }
 
 /**
- * The output block of a `"depthwise"` config. A thread's pixels form `threadRows` rows of
+ * The output block of a `"depthwise"` or `"rows"` config. A `"rows"` thread's block is a band of
+ * `threadM` rows, each the output's width rounded up to the vector width. A `"depthwise"`
+ * thread's pixels form `threadRows` rows of
  * `threadCols` neighbouring columns of one channel; the blocks of a channel are numbered
  * row-major over (image, block row, block column), and a workgroup takes `tileM / threadM`
  * consecutive blocks of each of its `tileN` channels.
@@ -351,6 +377,10 @@ export function depthwiseBlock(problem: Conv2dProblem, config: Conv2dConfig): De
   const { threadM } = config;
   const readWidth = problem.layout === "NHWC" ? 1 : config.vec;
   const widest = Math.ceil(outW / readWidth) * readWidth;
+  if (config.algorithm === "rows") {
+    const band = depthwiseBlockOf(problem, threadM, widest, readWidth);
+    return { ...band, pixelThreads: config.tileM / threadM };
+  }
   let best: Omit<DepthwiseBlock, "pixelThreads"> | undefined;
   let bestTraffic = Infinity;
   for (let rows = 1; rows <= threadM; rows *= 2) {
@@ -384,7 +414,7 @@ export function depthwiseBlock(problem: Conv2dProblem, config: Conv2dConfig): De
  * ```
  */
 export function conv2dWorkgroupBytes(problem: Conv2dProblem, config: Conv2dConfig): number {
-  if (config.algorithm === "depthwise") return 0;
+  if (readsOwnChannel(config.algorithm)) return 0;
   if (config.algorithm === "gemm") return (config.tileM + config.tileN) * config.tileK * 4;
   const b = directBlock(problem, config);
   const patch = config.tileK * b.patchH * b.patchRowVectors * b.xv;
@@ -434,7 +464,7 @@ export function conv2dGrid(
     const b = directBlock(problem, config);
     pixelTiles = problem.batch * b.tilesH * b.tilesW;
     channelTiles = Math.ceil(problem.outChannels / config.tileN);
-  } else if (config.algorithm === "depthwise") {
+  } else if (readsOwnChannel(config.algorithm)) {
     const b = depthwiseBlock(problem, config);
     pixelTiles = Math.ceil(b.blocks / b.pixelThreads);
     channelTiles = Math.ceil(problem.outChannels / config.tileN);
@@ -476,19 +506,34 @@ export function conv2dProblemError(problem: Conv2dProblem, caps: DeviceCaps): st
   return bufferSizeError(Object.entries(conv2dTensorSizes(problem)), bytes, caps);
 }
 
-/** The rules only the `"depthwise"` algorithm has (see {@linkcode conv2dConfigError}). */
+/**
+ * Most accumulators a `"rows"` thread may hold, `kernelH ·` the output width (register spills:
+ * each input row feeds `kernelH` output rows held at once).
+ */
+export const ROWS_MAX_ACCUMULATORS = 256;
+
+/** The rules only `"depthwise"` and `"rows"` have (see {@linkcode conv2dConfigError}). */
 function depthwiseError(problem: Conv2dProblem, config: Conv2dConfig): string | undefined {
   const { cg, ng, outW } = conv2dDims(problem);
-  const { tileK, threadM, threadN, vec } = config;
+  const { algorithm, tileK, threadM, threadN, vec } = config;
   if (cg !== 1) {
-    return `the depthwise algorithm needs one input channel per group (inChannels / groups = ` +
+    return `the ${algorithm} algorithm needs one input channel per group (inChannels / groups = ` +
       `1): this problem has ${cg}`;
   }
   if (tileK !== 1) {
-    return `'tileK' must be 1 for the depthwise algorithm (it stages nothing): current value is ` +
-      `${tileK}`;
+    return `'tileK' must be 1 for the ${algorithm} algorithm (it stages nothing): current value ` +
+      `is ${tileK}`;
   }
   if (vec > 4) return `'vec' must be 1, 2 or 4: current value is ${vec}`;
+  if (algorithm === "rows") {
+    if (problem.layout === "NHWC") {
+      return `the rows algorithm reads NCHW only: this problem is NHWC`;
+    }
+    if (problem.strideH !== 1 || problem.dilationH !== 1) {
+      return `the rows algorithm needs strideH and dilationH 1 (it streams the input rows): this ` +
+        `problem has ${problem.strideH} and ${problem.dilationH}`;
+    }
+  }
   if (problem.layout === "NHWC") {
     if (threadN !== vec) {
       return `'threadN' must equal vec (${vec}) for the depthwise algorithm in NHWC (a thread ` +
@@ -504,15 +549,29 @@ function depthwiseError(problem: Conv2dProblem, config: Conv2dConfig): string | 
     }
   } else {
     if (threadN !== 1) {
-      return `'threadN' must be 1 for the depthwise algorithm in NCHW (one channel per thread): ` +
-        `current value is ${threadN}`;
+      return `'threadN' must be 1 for the ${algorithm} algorithm in NCHW (one channel per ` +
+        `thread): current value is ${threadN}`;
     }
     const { threadCols } = depthwiseBlock(problem, config);
     if (vec > 1 && (problem.width % vec !== 0 || outW % vec !== 0 || threadCols % vec !== 0)) {
       return `'vec' must divide the input width (${problem.width}), the output width (${outW}) ` +
-        `and the thread's columns (${threadCols}) for the depthwise algorithm in NCHW: current ` +
-        `value is ${vec}`;
+        `and the thread's columns (${threadCols}) for the ${algorithm} algorithm in NCHW: ` +
+        `current value is ${vec}`;
     }
+  }
+  if (algorithm === "rows") {
+    const { threadCols } = depthwiseBlock(problem, config);
+    const accumulators = problem.kernelH * threadCols;
+    if (accumulators > ROWS_MAX_ACCUMULATORS) {
+      return `the rows algorithm holds kernelH · the output width (${problem.kernelH} · ` +
+        `${threadCols} = ${accumulators}) accumulators, more than ${ROWS_MAX_ACCUMULATORS}`;
+    }
+    const fmas = accumulators * problem.kernelW;
+    if (fmas > DEPTHWISE_MAX_FMAS) {
+      return `the rows algorithm unrolls kernelH · kernelW · the output width (${fmas}) ` +
+        `multiply-adds per input row, more than ${DEPTHWISE_MAX_FMAS}`;
+    }
+    return undefined;
   }
   const fmas = threadM * threadN * problem.kernelH * problem.kernelW;
   if (fmas > DEPTHWISE_MAX_FMAS) {
@@ -552,7 +611,7 @@ export function conv2dConfigError(
   if (problemError) return problemError;
   const { algorithm, tileM, tileN, threadM, threadN, vec } = config;
   const { ng } = conv2dDims(problem);
-  if (algorithm === "depthwise") {
+  if (readsOwnChannel(algorithm)) {
     const error = depthwiseError(problem, config);
     if (error) return error;
   }
@@ -563,10 +622,10 @@ export function conv2dConfigError(
     return `'threadN' must be at most tileN (${tileN}): current value is ${threadN}`;
   }
   if (vec > 4) return `'vec' must be 1, 2 or 4: current value is ${vec}`;
-  if (algorithm !== "depthwise" && vec > threadN) {
+  if (!readsOwnChannel(algorithm) && vec > threadN) {
     return `'vec' must divide threadN (${threadN}): current value is ${vec}`;
   }
-  if (algorithm !== "depthwise" && ng % vec !== 0) {
+  if (!readsOwnChannel(algorithm) && ng % vec !== 0) {
     return `'vec' must divide the output channels per group (${ng}): current value is ${vec}`;
   }
   if (algorithm === "direct" && problem.groups > 1 && ng % tileN !== 0) {

@@ -1,7 +1,7 @@
 /**
- * Code generator of the `"depthwise"` conv2d algorithm: register-blocked direct convolution for
- * problems with one input channel per group (depthwise convolution, with any channel
- * multiplier `outChannels / groups`), without workgroup memory or barriers.
+ * Code generator of the `"depthwise"` and `"rows"` conv2d algorithms: register-blocked direct
+ * convolution for problems with one input channel per group (depthwise convolution, with any
+ * channel multiplier `outChannels / groups`), without workgroup memory or barriers.
  *
  * Each thread owns one output channel (in NHWC, one vector of `vec` neighbouring channels) and a
  * block of `threadRows × threadCols` output pixels of one image (at most `threadM`, see
@@ -36,6 +36,14 @@
  * edge). Dynamically indexed private arrays would become per-lane gathers too, hence the named
  * registers.
  *
+ * `"rows"` (NCHW, stride and dilation 1 along the height) cuts the halo rows further: a thread
+ * owns a band of `threadM` output rows, each the whole output width, and loops over the band's
+ * input rows. Every input row is loaded once and multiplied into the `kernelH` rows of
+ * accumulators it contributes to; the oldest of them is then complete, is stored, and the rows
+ * shift down (register moves). A band of 32 rows on a 56-wide 3×3 layer loads 34 input rows for
+ * 32 output rows, 0.54 vector accesses per pixel; its loop body holds `kernelH · kernelW ·` the
+ * width multiply-adds.
+ *
  * @module
  */
 import type { DeviceCaps, KernelProgram } from "../types.ts";
@@ -44,10 +52,10 @@ import { conv2dDims, type Conv2dProblem } from "./problem.ts";
 import { conv2dProgram, epilogue, f32Type, toStorage } from "./wgsl.ts";
 
 /**
- * Generates the `"depthwise"` program of a problem and a config already checked by
+ * Generates the `"depthwise"` or `"rows"` program of a problem and a config already checked by
  * `conv2dConfigError`.
  *
- * @example Generate a depthwise kernel of 2×8-pixel blocks, 4 blocks × 4 channels per workgroup
+ * @example Generate a depthwise kernel of 16-pixel blocks, 4 blocks × 4 channels per workgroup
  * ```ts
  * import { DEFAULT_CAPS } from "../types.ts";
  * import { parseConv2dConfig } from "./config.ts";
@@ -62,6 +70,24 @@ import { conv2dProgram, epilogue, f32Type, toStorage } from "./wgsl.ts";
  * });
  * const program = generateDepthwise(p, c, DEFAULT_CAPS);
  * console.log(program.workgroupSize, program.dispatch); // [16, 1, 1] [4, 1, 2]
+ * ```
+ *
+ * @example Stream bands of 8 rows: one loop over each band's 10 input rows
+ * ```ts
+ * import { DEFAULT_CAPS } from "../types.ts";
+ * import { parseConv2dConfig } from "./config.ts";
+ * import { generateDepthwise } from "./depthwise.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 8, height: 16, width: 16, outChannels: 8, kernelH: 3, kernelW: 3,
+ *   padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 8,
+ * });
+ * const c = parseConv2dConfig({
+ *   algorithm: "rows", tileM: 16, tileN: 8, tileK: 1, threadM: 8, threadN: 1, vec: 4,
+ * });
+ * const program = generateDepthwise(p, c, DEFAULT_CAPS);
+ * console.log(program.workgroupSize, program.dispatch); // [16, 1, 1] [1, 1, 1]
+ * console.log(program.code.includes("for (var i = 0u; i < TH + 2u; i++)")); // true
  * ```
  */
 export function generateDepthwise(
@@ -153,63 +179,94 @@ export function generateDepthwise(
       p.bias ? channels((c) => `f32(bias[co${c === 0 ? "" : ` + ${c}u`}])`) : `${lt}(0.0)`
     };`,
   );
-  for (let th = 0; th < b.threadRows; th++) {
-    for (let tw = 0; tw < b.threadCols; tw++) emit(`var a${th}_${tw} = init;`);
-  }
   const loadType = f32Type(nhwc ? vec : xv);
-  for (const offset of b.rowOffsets) {
-    emit(`{`);
-    emit(`let ih = ihb + ${offset}i;`, 2);
-    emit(`let rok = u32(ih) < H;`, 2);
-    emit(`let ihc = select(0u, u32(ih), rok);`, 2);
+  /** Loads input row `ih` (an i32 expression), the vectors it reads, as x<t>. */
+  const loadRow = (ih: string, indent: number) => {
+    emit(`let ih = ${ih};`, indent);
+    emit(`let rok = u32(ih) < H;`, indent);
+    emit(`let ihc = select(0u, u32(ih), rok);`, indent);
     emit(
       nhwc
         ? `let rb = (n * H + ihc) * W * ${p.inChannels / vec}u + ci / ${vec}u;`
         : `let rb = ((n * C + ci) * H + ihc) * ${p.width / xv}u;`,
-      2,
+      indent,
     );
     for (const t of readVectors) {
       if (padding.has(t)) continue;
       const ok = fixedColumns ? "rok" : `rok && cok${t}`;
-      emit(`let x${t} = select(${loadType}(0.0), ${loadType}(input[rb + cx${t}]), ${ok});`, 2);
+      emit(`let x${t} = select(${loadType}(0.0), ${loadType}(input[rb + cx${t}]), ${ok});`, indent);
     }
-    for (let th = 0; th < b.threadRows; th++) {
-      for (let r = 0; r < p.kernelH; r++) {
-        if (th * p.strideH + r * p.dilationH !== offset) continue;
-        for (let tw = 0; tw < b.threadCols; tw++) {
-          for (let s = 0; s < p.kernelW; s++) {
-            const off = tw * p.strideW + s * p.dilationW;
-            if (padding.has(vectorOf(off))) continue;
-            const x = xv === 1 ? `x${vectorOf(off)}` : `x${vectorOf(off)}[${(lead + off) % xv}]`;
-            emit(`a${th}_${tw} = fma(${x}, w${r}_${s}, a${th}_${tw});`, 2);
-          }
-        }
+  };
+  /** Accumulates the loaded row times kernel row `r` into the accumulators a<row>_<column>. */
+  const accumulate = (row: number, r: number, indent: number) => {
+    for (let tw = 0; tw < b.threadCols; tw++) {
+      for (let s = 0; s < p.kernelW; s++) {
+        const off = tw * p.strideW + s * p.dilationW;
+        if (padding.has(vectorOf(off))) continue;
+        const x = xv === 1 ? `x${vectorOf(off)}` : `x${vectorOf(off)}[${(lead + off) % xv}]`;
+        emit(`a${row}_${tw} = fma(${x}, w${r}_${s}, a${row}_${tw});`, indent);
       }
     }
-    emit(`}`);
-  }
-  // Epilogue: activation (the bias is already in), store the pixels inside the output (in NCHW
-  // vectors of xv columns, all inside or all outside since xv divides outW).
+  };
+  /**
+   * Stores the accumulators a<row>_<column> as output row `oh` (a u32 expression) when `when`
+   * holds: the activation (the bias is already in), then the pixels inside the output (in NCHW
+   * vectors of xv columns, all inside or all outside since xv divides outW).
+   */
   const finish = { ...p, bias: false };
-  for (let th = 0; th < b.threadRows; th++) {
+  const storeRow = (row: number, oh: string, when: string[], indent: number) => {
     for (let tw = 0; tw < b.threadCols; tw += xv) {
-      const conditions = ["live"];
-      if (outH % b.threadRows !== 0) conditions.push(`oh < OH`);
+      const conditions = ["live", ...when];
       if (outW % b.threadCols !== 0) conditions.push(`ow < OW`);
       const acc = xv === 1
-        ? `a${th}_${tw}`
-        : `${f32Type(xv)}(${Array.from({ length: xv }, (_, c) => `a${th}_${tw + c}`).join(", ")})`;
+        ? `a${row}_${tw}`
+        : `${f32Type(xv)}(${Array.from({ length: xv }, (_, c) => `a${row}_${tw + c}`).join(", ")})`;
       const index = nhwc
         ? `((n * OH + oh) * OW + ow) * ${p.outChannels / vec}u + co / ${vec}u`
         : `(((n * K + co) * OH + oh) * OW + ow) / ${xv}u`;
+      emit(`{`, indent);
+      emit(`let oh = ${oh};`, indent + 1);
+      emit(`let ow = ow0 + ${tw}u;`, indent + 1);
+      emit(`if (${conditions.join(" && ")}) {`, indent + 1);
+      emit(epilogue(finish, "v", acc, "co", vec), indent + 2);
+      emit(`output[${index}] = ${toStorage(p, "v", vec)};`, indent + 2);
+      emit(`}`, indent + 1);
+      emit(`}`, indent);
+    }
+  };
+  if (config.algorithm === "rows") {
+    // Streams the band's input rows: after input row i, accumulator row j holds output row
+    // oh0 + i − (R − 1) + j, which takes kernel row R − 1 − j of it; row 0 is then complete,
+    // is stored, and the rows shift down (stride and dilation along the height are 1).
+    const rows = p.kernelH;
+    for (let j = 0; j < rows; j++) {
+      for (let tw = 0; tw < b.threadCols; tw++) emit(`var a${j}_${tw} = init;`);
+    }
+    emit(`for (var i = 0u; i < TH + ${rows - 1}u; i++) {`);
+    loadRow(`ihb + i32(i)`, 2);
+    for (let j = 0; j < rows; j++) accumulate(j, rows - 1 - j, 2);
+    storeRow(0, `oh0 + i - ${rows - 1}u`, [`i >= ${rows - 1}u`, `oh < OH`], 2);
+    for (let j = 0; j + 1 < rows; j++) {
+      for (let tw = 0; tw < b.threadCols; tw++) emit(`a${j}_${tw} = a${j + 1}_${tw};`, 2);
+    }
+    for (let tw = 0; tw < b.threadCols; tw++) emit(`a${rows - 1}_${tw} = init;`, 2);
+    emit(`}`);
+  } else {
+    for (let th = 0; th < b.threadRows; th++) {
+      for (let tw = 0; tw < b.threadCols; tw++) emit(`var a${th}_${tw} = init;`);
+    }
+    for (const offset of b.rowOffsets) {
       emit(`{`);
-      emit(`let oh = oh0 + ${th}u;`, 2);
-      emit(`let ow = ow0 + ${tw}u;`, 2);
-      emit(`if (${conditions.join(" && ")}) {`, 2);
-      emit(epilogue(finish, "v", acc, "co", vec), 3);
-      emit(`output[${index}] = ${toStorage(p, "v", vec)};`, 3);
-      emit(`}`, 2);
+      loadRow(`ihb + ${offset}i`, 2);
+      for (let th = 0; th < b.threadRows; th++) {
+        for (let r = 0; r < p.kernelH; r++) {
+          if (th * p.strideH + r * p.dilationH === offset) accumulate(th, r, 2);
+        }
+      }
       emit(`}`);
+    }
+    for (let th = 0; th < b.threadRows; th++) {
+      storeRow(th, `oh0 + ${th}u`, outH % b.threadRows !== 0 ? [`oh < OH`] : [], 1);
     }
   }
 

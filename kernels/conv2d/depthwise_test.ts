@@ -45,10 +45,10 @@ function configsFor(problem: Conv2dProblem, caps: DeviceCaps, count: number, see
   ];
 }
 
-/** Checks depthwise configs only against the reference. */
+/** Checks depthwise configs (and a `"rows"` default) only against the reference. */
 async function checkDepthwise(problem: Conv2dProblem, configs: readonly Config[]): Promise<void> {
   for (const config of configs) {
-    assert.equal(config.algorithm, "depthwise", JSON.stringify(config));
+    assert.ok(["depthwise", "rows"].includes(config.algorithm as string), JSON.stringify(config));
   }
   await checkConfigs(problem, configs, 5);
 }
@@ -73,21 +73,26 @@ Deno.test("conv2dSpace() offers a few dozen depthwise configs, only when each gr
   }
 });
 
-Deno.test("conv2dDefaultConfig() picks the depthwise algorithm, for depthwise problems only", () => {
+Deno.test("conv2dDefaultConfig() picks rows or depthwise, for depthwise problems only", () => {
   for (
-    const shape of [
-      "N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw",
-      "N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw,nhwc",
-      "C512,H7,K512,R3,pad1,dw",
-      "C32,H14,K64,R3,pad1,g32",
-      "N2,C5,H9,W7,K5,R7,stride2,pad3,dw,bias,relu6",
+    const [shape, algorithm] of [
+      ["N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw", "rows"],
+      ["N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw,nhwc", "depthwise"], // rows reads NCHW only
+      ["C512,H7,K512,R3,pad1,dw", "depthwise"], // 7 rows: one band is the whole image
+      ["C32,H14,K64,R3,pad1,g32", "rows"],
+      ["N2,C5,H9,W7,K5,R7,stride2,pad3,dw,bias,relu6", "depthwise"], // stride 2 along the height
+      ["N1,C32,H56,W56,K32,R5,pad2,dw", "depthwise"], // 5 · 56 accumulators are too many
     ]
   ) {
-    const problem = parseConv2dShape(shape);
+    const problem = parseConv2dShape(shape!);
     const config = conv2dFamily.defaultConfig(problem, DEFAULT_CAPS);
-    assert.equal(config.algorithm, "depthwise", shape);
+    assert.equal(config.algorithm, algorithm, shape);
     assert.ok(conv2dFamily.space(problem, DEFAULT_CAPS).isValid(config), shape);
   }
+  assert.deepEqual(
+    conv2dFamily.defaultConfig(parseConv2dShape("N1,C64,H56,W56,K64,R3,pad1,dw"), DEFAULT_CAPS),
+    { algorithm: "rows", tileM: 32, tileN: 8, tileK: 1, threadM: 32, threadN: 1, vec: 4 },
+  );
   assert.deepEqual(
     conv2dFamily.defaultConfig(
       parseConv2dShape("N1,C64,H56,W56,K64,R3,pad1,dw,nhwc"),
@@ -101,21 +106,24 @@ Deno.test("conv2dDefaultConfig() picks the depthwise algorithm, for depthwise pr
   }
 });
 
+/** Blocks of at most 256 pixels in vectors of 4, 2 × 8 threads. */
+const BLOCKS_256: Config = {
+  algorithm: "depthwise",
+  tileM: 512,
+  tileN: 8,
+  tileK: 1,
+  threadM: 256,
+  threadN: 1,
+  vec: 4,
+};
+
 Deno.test("depthwiseBlock() splits threadM into the block with the fewest accesses per pixel, at most as wide as the output", () => {
   const resnet = parseConv2dShape("N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw");
   const block = (problem: Conv2dProblem, config: Config) =>
     depthwiseBlock(problem, parseConv2dConfig(config));
-  const config = {
-    algorithm: "depthwise",
-    tileM: 512,
-    tileN: 8,
-    tileK: 1,
-    threadM: 256,
-    threadN: 1,
-    vec: 4,
-  };
   // 4 rows of the whole width: 6 rows × 14 vectors loaded (vectors 0 and 15 are padding) and
   // 56 stored per 224 pixels (0.625 per pixel) beat 8 × 32 (0.73 per pixel inside the image).
+  const config = BLOCKS_256;
   const wide = block(resnet, config);
   assert.deepEqual(
     [wide.threadRows, wide.threadCols, wide.blocksW, wide.blocksH, wide.rowOffsets.length],
@@ -153,7 +161,7 @@ Deno.test("depthwiseBlock() splits threadM into the block with the fewest access
 
 Deno.test("generateDepthwise() reads constant columns and skips padding vectors, only when a block spans the output's width", () => {
   const problem = parseConv2dShape("N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw");
-  const config = conv2dFamily.defaultConfig(problem, DEFAULT_CAPS);
+  const config = BLOCKS_256;
   const b = depthwiseBlock(problem, parseConv2dConfig(config));
   assert.equal(b.blocksW, 1);
   const { code } = conv2dFamily.generate(problem, config, DEFAULT_CAPS);

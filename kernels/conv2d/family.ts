@@ -2,13 +2,13 @@
  * The conv2d kernel family: 2-D convolution with ONNX `Conv` semantics (strides, asymmetric
  * pads, dilations, groups and depthwise, NCHW or NHWC, optional bias and ReLU/ReLU6, f32 or f16
  * storage with f32 accumulation), by direct convolution, implicit GEMM, or (one input channel
- * per group) register-blocked depthwise convolution.
+ * per group) register-blocked depthwise convolution, in blocks or in streamed bands of rows.
  *
  * @module
  */
 import { configKey } from "../../search/space.ts";
 import type { Config, DeviceCaps, KernelFamily, KernelProgram } from "../types.ts";
-import { conv2dConfigError, parseConv2dConfig } from "./config.ts";
+import { conv2dConfigError, parseConv2dConfig, readsOwnChannel } from "./config.ts";
 import { generateDepthwise } from "./depthwise.ts";
 import { generateDirect } from "./direct.ts";
 import { generateGemm } from "./gemm.ts";
@@ -63,7 +63,7 @@ export function generateConv2d(
   if (error) throw new RangeError(`conv2d config ${configKey(config)} is not legal: ${error}`);
   const program = parsed.algorithm === "direct"
     ? generateDirect(problem, parsed, caps)
-    : parsed.algorithm === "depthwise"
+    : readsOwnChannel(parsed.algorithm)
     ? generateDepthwise(problem, parsed, caps)
     : generateGemm(problem, parsed, caps);
   return {
