@@ -316,6 +316,95 @@ function columns(runs: readonly GroupRun[]): Column[] {
 }
 
 /**
+ * Interleaved rounds of one group: `times[r][v]` is the wall-clock ms of variant `v`'s iteration
+ * in round `r` (each round runs every variant once, one after the other).
+ */
+export interface PairedRun {
+  readonly run: GroupRun;
+  readonly times: readonly (readonly number[])[];
+}
+
+/**
+ * Runs `rounds` interleaved rounds of every group before deno bench's own (sequential) timing:
+ * in each round every variant runs one iteration (`perIteration` ops and one `sync` wait, as in
+ * the bench), starting from a different variant each round. The ratio of two variants within a
+ * round is measured seconds apart, so slow and fast periods of a shared machine, which can move
+ * one kernel's time by 2x between minutes, cancel out of its median over rounds.
+ */
+export async function measurePaired(
+  runs: readonly GroupRun[],
+  sync: () => Promise<void>,
+  rounds: number,
+): Promise<PairedRun[]> {
+  const out: PairedRun[] = [];
+  for (const run of runs) {
+    const n = run.variants.length;
+    const times: number[][] = [];
+    for (let r = 0; r < rounds; r++) {
+      const row = new Array<number>(n).fill(NaN);
+      for (let i = 0; i < n; i++) {
+        const v = (r + i) % n;
+        const variant = run.variants[v]!;
+        const start = performance.now();
+        await variant.issue(run.perIteration);
+        if (!variant.overheadOnly) await sync();
+        row[v] = performance.now() - start;
+      }
+      times.push(row);
+    }
+    out.push({ run, times });
+  }
+  return out;
+}
+
+/**
+ * The paired table: per group, the median over rounds of each variant's time over the
+ * baseline's (the first variant's) time in the same round, i.e. how many times faster the
+ * baseline was; a variant with a `minus` also gets the ratio of its net time.
+ */
+function pairedTable(paired: readonly PairedRun[]): string[] {
+  const names: string[] = [];
+  for (const { run } of paired) {
+    for (const [i, v] of run.variants.entries()) {
+      if (i === 0 || v.overheadOnly) continue;
+      if (!names.includes(v.name)) names.push(v.name);
+      const net = v.minus ? `${v.name} − ${v.minus.name}` : undefined;
+      if (net && !names.includes(net)) names.push(net);
+    }
+  }
+  const base = paired[0]?.run.variants[0]?.name ?? "baseline";
+  const header = [
+    "problem",
+    "rounds",
+    ...names.map((n) => `${base}/${n.includes(" − ") ? `(${n})` : n}`),
+  ];
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `| ${
+      header.map((h, i) => i === 0 ? "----" : "-".repeat(Math.max(3, h.length - 1)) + ":").join(
+        " | ",
+      )
+    } |`,
+  ];
+  for (const { run, times } of paired) {
+    const cells = names.map((name) => {
+      const net = name.split(" − ");
+      const v = run.variants.findIndex((x) => x.name === net[0]);
+      const m = net.length === 2 ? run.variants.findIndex((x) => x.name === net[1]) : -1;
+      if (v < 0) return "–";
+      const ratios = times.map((row) => (row[v]! - (m >= 0 ? row[m]! : 0)) / row[0]!)
+        .filter((x) => Number.isFinite(x) && x > 0);
+      if (ratios.length === 0) return "–";
+      return `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}–${
+        Math.max(...ratios).toFixed(2)
+      })`;
+    });
+    lines.push(`| ${run.label} | ${times.length} | ${cells.join(" | ")} |`);
+  }
+  return lines;
+}
+
+/**
  * Registers one `Deno.bench` per variant and group (the first variant is the baseline), each
  * iteration issuing `perIteration` ops and waiting once via `sync`, and prints a GFLOPS table
  * when the process unloads: one column per variant name (groups without it show "–"), a net
@@ -332,6 +421,8 @@ export function registerBenches(
     title: string;
     /** Lines printed between the legend and the table. */
     notes?: readonly string[];
+    /** Interleaved rounds from {@linkcode measurePaired}, printed as a second table. */
+    paired?: readonly PairedRun[];
     onUnload?: () => void;
   },
 ): void {
@@ -406,6 +497,15 @@ export function registerBenches(
         `(${navigator.hardwareConcurrency} cores).` +
         (footer.notes?.length ? `\n${footer.notes.join("\n")}` : "") + `\n${lines.join("\n")}`,
     );
+    if (footer.paired?.length) {
+      console.log(
+        `\nPaired ratios: ${footer.paired[0]!.times.length} interleaved rounds run before the ` +
+          `bench, every variant once per round (one iteration each, as above); each cell is the ` +
+          `median (lowest–highest) over rounds of the variant's time over the baseline's time ` +
+          `in the same round, so slow and fast periods of the machine cancel out.\n` +
+          pairedTable(footer.paired).join("\n"),
+      );
+    }
     footer.onUnload?.();
   });
 }

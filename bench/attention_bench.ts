@@ -40,6 +40,8 @@
  * - `WGTUNE_BENCH_EVALS=10`: tuning budget per shape (candidates).
  * - `WGTUNE_BENCH_TUNE_S=120`: tuning time limit per shape, in seconds.
  * - `WGTUNE_BENCH_ITER_FLOP=1073741824`: floating-point work per bench iteration (at least 2 ops).
+ * - `WGTUNE_BENCH_ROUNDS=6`: interleaved rounds before the bench, every variant once per round,
+ *   printed as a second table of paired ratios (0: none).
  * - `WGTUNE_BENCH_FIX="ioStage=1"`: tune (and take the default) only among configs with these
  *   parameter values (`name=v1|v2,…`, each part as the CLI's `--fix` takes it). On Mesa 25's
  *   lavapipe, where onnxruntime runs, `ioStage=1` keeps the compile of each S512/S1024 candidate
@@ -63,6 +65,7 @@ import {
 import {
   type GroupRun,
   loadAverage,
+  measurePaired,
   readFloats,
   registerBenches,
   relativeError,
@@ -82,6 +85,7 @@ const TUNE_LIMIT_MS = Number(Deno.env.get("WGTUNE_BENCH_TUNE_S") ?? 120) * 1000;
 const MEASURE_MS = 30;
 /** Floating-point work per iteration (about 1 GFLOP by default, at least 2 dispatches). */
 const FLOP_PER_ITERATION = Number(Deno.env.get("WGTUNE_BENCH_ITER_FLOP") ?? 2 ** 30);
+const PAIRED_ROUNDS = Number(Deno.env.get("WGTUNE_BENCH_ROUNDS") ?? 6);
 const ORT_LOG = Deno.env.get("WGTUNE_BENCH_ORT_LOG") === "1";
 const FIX_TEXT = Deno.env.get("WGTUNE_BENCH_FIX");
 
@@ -219,7 +223,9 @@ console.log(
 );
 const runs: GroupRun[] = [];
 for (const shape of SHAPES) runs.push(await prepare(shape));
+const paired = await measurePaired(runs, sync, PAIRED_ROUNDS);
 registerBenches(runs, sync, {
+  paired,
   overheadMs: await syncOverheadMs(device),
   startLoad,
   title: "attention: wgtune tuned vs wgtune default" +

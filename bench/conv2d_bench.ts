@@ -46,6 +46,8 @@
  * - `WGTUNE_BENCH_EVALS=10`: tuning budget per shape (candidates).
  * - `WGTUNE_BENCH_TUNE_S=120`: tuning time limit per shape, in seconds.
  * - `WGTUNE_BENCH_ITER_FLOP=1073741824`: floating-point work per bench iteration (at least 2 ops).
+ * - `WGTUNE_BENCH_ROUNDS=6`: interleaved rounds before the bench, every variant once per round,
+ *   printed as a second table of paired ratios (0: none).
  * - `WGTUNE_BENCH_ORT=0`: leave ORT out.
  * - `WGTUNE_BENCH_ORT_LAYOUT=NCHW|NHWC`: ORT WebGPU provider's `preferredLayout` (default NHWC).
  * - `WGTUNE_BENCH_ORT_LOG=1`: ORT sessions log at info level, one line per WebGPU program run.
@@ -61,6 +63,7 @@ import { conv2dModel, openOrtForBench, ORT_NOTE, ORT_VERSION, ortVariants } from
 import {
   type GroupRun,
   loadAverage,
+  measurePaired,
   readFloats,
   registerBenches,
   relativeError,
@@ -79,6 +82,7 @@ const TUNE_LIMIT_MS = Number(Deno.env.get("WGTUNE_BENCH_TUNE_S") ?? 120) * 1000;
 const MEASURE_MS = 30;
 /** Floating-point work per iteration (about 1 GFLOP by default, at least 2 convolutions). */
 const FLOP_PER_ITERATION = Number(Deno.env.get("WGTUNE_BENCH_ITER_FLOP") ?? 2 ** 30);
+const PAIRED_ROUNDS = Number(Deno.env.get("WGTUNE_BENCH_ROUNDS") ?? 6);
 const ORT_LOG = Deno.env.get("WGTUNE_BENCH_ORT_LOG") === "1";
 
 for (
@@ -297,7 +301,9 @@ console.log(
 );
 const runs: GroupRun[] = [];
 for (const shape of SHAPES) runs.push(await prepare(shape));
+const paired = await measurePaired(runs, sync, PAIRED_ROUNDS);
 registerBenches(runs, sync, {
+  paired,
   overheadMs: await syncOverheadMs(device),
   startLoad,
   title: `conv2d: wgtune tuned vs wgtune default vs TF.js ${TFJS_VERSION} webgpu (NHWC)` +
