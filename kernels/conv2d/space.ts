@@ -260,8 +260,11 @@ function depthwiseDefault(problem: Conv2dProblem, space: SearchSpace): Config | 
  * The heuristic default config, always in {@linkcode conv2dSpace}: the `"direct"` algorithm
  * (the fastest on the project's reference device, Mesa lavapipe, where every load from memory
  * costs far more than a multiply-add, so that the biggest register blocks win) with 4×8 output
- * pixels × 8 channels per thread, 8 × 4 threads, 4 staged input channels (1 for kernels of more
- * than 9 taps, whose staged weights would crowd workgroup memory) and vectors of 4 channels.
+ * pixels × 8 channels per thread, 8 × 8 threads, 8 staged input channels (1 for kernels of more
+ * than 9 taps, whose staged weights would crowd workgroup memory) and vectors of 4 channels. The
+ * wide workgroup stages each input patch once for 64 output channels: against 8 × 4 threads
+ * and 4 staged channels, 1.11 to 1.23 times faster on lavapipe (Mesa 22 and 25) for the 3×3
+ * ResNet layers and a 1×1 layer measured (`bench/compare_configs.ts`).
  * Depthwise-like problems (fewer than 4 output channels per group) with one input channel per
  * group and more than 8 output rows get the `"rows"` algorithm where it is legal (NCHW, stride
  * and dilation 1 along the height, at most 256 accumulators): the widest legal vectors, bands of
@@ -282,7 +285,7 @@ function depthwiseDefault(problem: Conv2dProblem, space: SearchSpace): Config | 
  *   padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
  * });
  * console.log(conv2dDefaultConfig(p, DEFAULT_CAPS));
- * // { algorithm: "direct", tileM: 256, tileN: 32, tileK: 4, threadM: 32, threadN: 8, vec: 4 }
+ * // { algorithm: "direct", tileM: 256, tileN: 64, tileK: 8, threadM: 32, threadN: 8, vec: 4 }
  * ```
  *
  * @example The default of a depthwise 3×3 layer: bands of 32 rows read in vectors of 4
@@ -313,10 +316,10 @@ export function conv2dDefaultConfig(problem: Conv2dProblem, caps: DeviceCaps): C
   const threadNs = depthwiseLike ? [1] : [8, 4, 2, 1];
   const threadMs = depthwiseLike ? [16, 8, 32, 4, 2, 1] : [32, 16, 8, 4, 2, 1];
   const threadsMs = depthwiseLike ? [32, 16, 64, 8, 4, 2, 1] : [8, 16, 4, 32, 2, 1];
-  const tileKs = taps <= 9 ? [4, 2, 1, 8] : [1, 2, 4];
+  const tileKs = taps <= 9 ? [8, 4, 2, 1] : [1, 2, 4];
   for (const threadN of threadNs) {
     const vec = [4, 2, 1].find((v) => threadN % v === 0 && ng % v === 0)!;
-    for (const threadsN of [4, 2, 1]) {
+    for (const threadsN of [8, 4, 2, 1]) {
       for (const threadM of threadMs) {
         for (const threadsM of threadsMs) {
           for (const tileK of tileKs) {
