@@ -287,6 +287,11 @@ export interface DepthwiseBlock {
    * vector `⌊(lead + off) / readWidth⌋`, component `(lead + off) mod readWidth`.
    */
   readonly lead: number;
+  /**
+   * The vector holding the first input column a block starting at output column `ow0` reads,
+   * relative to vector `ow0 · strideW / readWidth` of the row: `−(padLeft + lead) / readWidth`.
+   */
+  readonly firstVector: number;
   /** The distinct vectors a thread reads in each row, ascending, as offsets from its first. */
   readonly readVectors: readonly number[];
   /**
@@ -319,12 +324,11 @@ function depthwiseBlockOf(
   const colOffsets = distinctOffsets(threadCols, p.strideW, p.kernelW, p.dilationW);
   const lead = (readWidth - (p.padLeft % readWidth)) % readWidth;
   const readVectors = [...new Set(colOffsets.map((off) => Math.floor((lead + off) / readWidth)))];
-  // With one block across the width, vector t holds input columns starting at
-  // (t − (padLeft + lead) / readWidth) · readWidth in every thread.
-  const first = -(p.padLeft + lead) / readWidth;
+  // With one block across the width, every thread's vector t is vector firstVector + t of the row.
+  const firstVector = -(p.padLeft + lead) / readWidth;
   const rowVectors = p.width / readWidth;
   const paddingVectors = blocksW === 1
-    ? readVectors.filter((t) => first + t < 0 || first + t >= rowVectors)
+    ? readVectors.filter((t) => firstVector + t < 0 || firstVector + t >= rowVectors)
     : [];
   return {
     threadCols,
@@ -336,6 +340,7 @@ function depthwiseBlockOf(
     colOffsets,
     readWidth,
     lead,
+    firstVector,
     readVectors,
     paddingVectors,
   };

@@ -151,22 +151,21 @@ export function generateDepthwise(
   // offset `off` is component (lead + off) % xv of vector q0 + (lead + off) / xv. A block as wide
   // as the output starts at column 0 in every thread: its column offsets are constants, and the
   // vectors lying in the padding are neither loaded nor multiplied.
-  const { lead, readVectors } = b;
+  const { lead, firstVector, readVectors } = b;
   const vectorOf = (off: number) => Math.floor((lead + off) / xv);
   const padding = new Set(b.paddingVectors);
   const fixedColumns = b.blocksW === 1;
   const rowVectors = nhwc ? p.width : p.width / xv;
   const scale = nhwc ? ` * ${p.inChannels / vec}u` : "";
   if (fixedColumns) {
-    const first = -(p.padLeft + lead) / xv;
     for (const t of readVectors) {
-      if (!padding.has(t)) emit(`let cx${t} = ${first + t}u${scale};`);
+      if (!padding.has(t)) emit(`let cx${t} = ${firstVector + t}u${scale};`);
     }
   } else {
     if (nhwc) {
       emit(`let iwb = i32(ow0 * STRIDE_W) - PAD_L;`);
     } else {
-      emit(`let q0 = i32(ow0 * STRIDE_W / ${xv}u) - ${(p.padLeft + lead) / xv}i;`);
+      emit(`let q0 = i32(ow0 * STRIDE_W / ${xv}u) - ${-firstVector}i;`);
     }
     for (const t of readVectors) {
       emit(nhwc ? `let iw${t} = iwb + ${t}i;` : `let iw${t} = q0 + ${t}i;`);
