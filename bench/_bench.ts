@@ -363,34 +363,25 @@ export async function measurePaired(
  * baseline was; a variant with a `minus` also gets the ratio of its net time.
  */
 function pairedTable(paired: readonly PairedRun[]): string[] {
-  const names: string[] = [];
+  // One column per variant name (and per net of a variant with a `minus`), in order of appearance.
+  const columns: { title: string; name: string; minus?: string }[] = [];
   for (const { run } of paired) {
     for (const [i, v] of run.variants.entries()) {
       if (i === 0 || v.overheadOnly) continue;
-      if (!names.includes(v.name)) names.push(v.name);
-      const net = v.minus ? `${v.name} − ${v.minus.name}` : undefined;
-      if (net && !names.includes(net)) names.push(net);
+      const found = (title: string) => columns.some((c) => c.title === title);
+      if (!found(v.name)) columns.push({ title: v.name, name: v.name });
+      const net = v.minus && `${v.name} − ${v.minus.name}`;
+      if (net && !found(net)) {
+        columns.push({ title: `(${net})`, name: v.name, minus: v.minus!.name });
+      }
     }
   }
   const base = paired[0]?.run.variants[0]?.name ?? "baseline";
-  const header = [
-    "problem",
-    "rounds",
-    ...names.map((n) => `${base}/${n.includes(" − ") ? `(${n})` : n}`),
-  ];
-  const lines = [
-    `| ${header.join(" | ")} |`,
-    `| ${
-      header.map((h, i) => i === 0 ? "----" : "-".repeat(Math.max(3, h.length - 1)) + ":").join(
-        " | ",
-      )
-    } |`,
-  ];
+  const lines = tableHead(["problem", "rounds", ...columns.map((c) => `${base}/${c.title}`)]);
   for (const { run, times } of paired) {
-    const cells = names.map((name) => {
-      const net = name.split(" − ");
-      const v = run.variants.findIndex((x) => x.name === net[0]);
-      const m = net.length === 2 ? run.variants.findIndex((x) => x.name === net[1]) : -1;
+    const cells = columns.map(({ name, minus }) => {
+      const v = run.variants.findIndex((x) => x.name === name);
+      const m = minus === undefined ? -1 : run.variants.findIndex((x) => x.name === minus);
       if (v < 0) return "–";
       const ratios = times.map((row) => (row[v]! - (m >= 0 ? row[m]! : 0)) / row[0]!)
         .filter((x) => Number.isFinite(x) && x > 0);
@@ -402,6 +393,18 @@ function pairedTable(paired: readonly PairedRun[]): string[] {
     lines.push(`| ${run.label} | ${times.length} | ${cells.join(" | ")} |`);
   }
   return lines;
+}
+
+/** The header row and the alignment row of a Markdown table (numbers right-aligned). */
+function tableHead(header: readonly string[]): string[] {
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${
+      header.map((h, i) => i === 0 ? "----" : "-".repeat(Math.max(3, h.length - 1)) + ":").join(
+        " | ",
+      )
+    } |`,
+  ];
 }
 
 /**
@@ -456,14 +459,7 @@ export function registerBenches(
         `${base?.title}/${c.title.includes(" − ") ? `(${c.title})` : c.title}`
       ),
     ];
-    const lines = [
-      `| ${header.join(" | ")} |`,
-      `| ${
-        header.map((h, i) => i === 0 ? "----" : "-".repeat(Math.max(3, h.length - 1)) + ":").join(
-          " | ",
-        )
-      } |`,
-    ];
+    const lines = tableHead(header);
     const fixed = (x: number) => Number.isFinite(x) ? x.toFixed(2) : "–";
     const cell = (value: Throughput | number | undefined) => {
       if (value === undefined) return "–";

@@ -261,12 +261,6 @@ export async function tune(
     };
 
     /**
-     * One short measurement per candidate can rank a config first by luck, so the fastest configs
-     * (and the default, so that the speedup compares confirmed times) are re-timed and ranked on
-     * their medians, until the fastest trial of all is a confirmed one (see `confirmFastest`):
-     * the cache's best is then the winner reported here.
-     */
-    /**
      * Every timed trial the cache entry will hold once this run is persisted: the entry's earlier
      * trials (in the searched space) overridden by this run's. The cache's best is the fastest of
      * these, so the winner is chosen among them too.
@@ -279,6 +273,12 @@ export async function tune(
       for (const t of trials) byKey.set(configKey(t.config), t);
       return [...byKey.values()].filter((t) => toEvaluation(t).timeMs < Infinity);
     };
+    /**
+     * One short measurement per candidate can rank a config first by luck, so the fastest configs
+     * (and the default, so that the speedup compares confirmed times) are re-timed and ranked on
+     * their medians, until the fastest trial of all is a confirmed one (see `confirmFastest`):
+     * the cache's best is then the winner reported here.
+     */
     const confirmWinner = async (): Promise<void> => {
       const candidates = pool();
       // With a single timed config there is nothing to rank: it wins without re-timing.

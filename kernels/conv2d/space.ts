@@ -56,6 +56,20 @@ const DEPTHWISE_SHAPES: readonly (readonly [number, number])[] = [[2, 8], [1, 16
 const DEPTHWISE_MAX_THREAD_M = 256;
 
 /**
+ * The widest vector width (4, 2, else 1) legal for a `"depthwise"` or `"rows"` config with the
+ * same blocks and workgroup shape (in NHWC a thread's channels are one vector, so threadN and
+ * tileN scale with it).
+ */
+function widestVec(problem: Conv2dProblem, config: Conv2dConfig, caps: DeviceCaps): number {
+  const nhwc = problem.layout === "NHWC";
+  return [4, 2].find((v) => {
+    const threadN = nhwc ? v : 1;
+    const tileN = (config.tileN / config.threadN) * threadN;
+    return conv2dConfigError(problem, { ...config, vec: v, threadN, tileN }, caps) === undefined;
+  }) ?? 1;
+}
+
+/**
  * The pruning of the `"depthwise"` subspace, a few dozen configs: per thread, the largest
  * blocks (at least 32 pixels where the output and the unrolled-body bound allow), one channel
  * or one vector of channels, vectors of 1 or the widest legal width; per workgroup, the shapes
@@ -73,14 +87,9 @@ function depthwisePruneReason(
   const largest = 2 ** Math.floor(Math.log2(DEPTHWISE_MAX_FMAS / (threadN * taps)));
   if (threadM > Math.min(pixels, DEPTHWISE_MAX_THREAD_M)) return "threadM beyond the output";
   if (threadM < Math.min(32, pixels, largest)) return "block too small to reuse loaded rows";
-  const nhwc = problem.layout === "NHWC";
-  const widest = [4, 2].find((v) => {
-    const threadNv = nhwc ? v : 1;
-    const tileNv = (tileN / threadN) * threadNv;
-    const vector = { ...config, vec: v, threadN: threadNv, tileN: tileNv };
-    return conv2dConfigError(problem, vector, caps) === undefined;
-  }) ?? 1;
-  if (vec !== 1 && vec !== widest) return "vectors narrower than the widest legal ones";
+  if (vec !== 1 && vec !== widestVec(problem, config, caps)) {
+    return "vectors narrower than the widest legal ones";
+  }
   // Each shape shrinks to the blocks and channels there are, within tileM's values (8 to 512).
   const b = depthwiseBlock(problem, config);
   const pixelThreads = (px: number) =>
@@ -111,9 +120,9 @@ function rowsPruneReason(
   const tallest = nextPowerOfTwo(outH);
   if (threadM > tallest) return "band beyond the output height";
   if (threadM < Math.min(16, tallest)) return "band too short to reuse loaded rows";
-  const widest =
-    [4, 2].find((v) => conv2dConfigError(problem, { ...config, vec: v }, caps) === undefined) ?? 1;
-  if (vec !== 1 && vec !== widest) return "vectors narrower than the widest legal ones";
+  if (vec !== 1 && vec !== widestVec(problem, config, caps)) {
+    return "vectors narrower than the widest legal ones";
+  }
   const bands = problem.batch * Math.ceil(outH / threadM);
   const kept = ROWS_SHAPES.some(([px, ct]) =>
     Math.min(px, nextPowerOfTwo(bands)) === config.tileM / threadM &&
