@@ -76,7 +76,7 @@ interface Lifetime {
  *   external: new Set(["x"]),
  *   outputs: new Set(["y"]),
  * });
- * console.log(plan.plannedBytes, plan.noReuseBytes); // 816 1216
+ * console.log(plan.plannedBytes, plan.noReuseBytes); // 800 1216
  * console.log(plan.assignment.get("a") === plan.assignment.get("c")); // true
  * ```
  */
