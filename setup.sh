@@ -73,6 +73,49 @@ if [ -n "$need_mesa" ]; then
   fi
 fi
 
+# WGTUNE_MESA25_BESIDE=1 (Debian bookworm): Mesa 25's lavapipe unpacked into .tools/mesa25 beside
+# the system's driver, without replacing it. `.tools/bin/mesa25 CMD...` runs one process on it
+# (VK_ICD_FILENAMES names its ICD file, LD_LIBRARY_PATH its newer libdrm); every other process keeps
+# the system's Mesa. Dawn and onnxruntime's WebGPU provider need it.
+mesa25_beside() {
+  local dir=.tools/mesa25 lib
+  if [ -x .tools/bin/mesa25 ] && [ -e "$dir/lvp_icd.json" ]; then return 0; fi
+  if [ "$codename" != bookworm ]; then
+    log "WGTUNE_MESA25_BESIDE=1 needs Debian bookworm (bookworm-backports); skipped"
+    return 0
+  fi
+  as_root=()
+  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then as_root=(sudo); fi
+  if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    log "adding Debian's bookworm-backports to /etc/apt/sources.list.d/bookworm-backports.list"
+    echo 'deb http://deb.debian.org/debian bookworm-backports main' |
+      "${as_root[@]}" tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+  fi
+  "${as_root[@]}" apt-get update -q >/dev/null
+  log "unpacking Mesa 25's lavapipe (bookworm-backports) into $dir"
+  local debs
+  debs=$(mktemp -d)
+  chmod a+rwx "$debs"
+  (cd "$debs" && apt-get download -q -t bookworm-backports mesa-vulkan-drivers libdrm2 libdrm-amdgpu1 >/dev/null)
+  mkdir -p "$dir"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$dir"; done
+  rm -rf "$debs"
+  lib=$(cd "$dir" && pwd)/usr/lib/x86_64-linux-gnu
+  [ -e "$lib/libvulkan_lvp.so" ] || { log "Mesa 25's libvulkan_lvp.so is missing after unpacking"; exit 1; }
+  printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s/libvulkan_lvp.so","api_version":"1.4.305"}}\n' \
+    "$lib" >"$dir/lvp_icd.json"
+  mkdir -p .tools/bin
+  cat >.tools/bin/mesa25 <<WRAPPER
+#!/usr/bin/env bash
+# Runs one command on Mesa 25's lavapipe from .tools/mesa25 (made by WGTUNE_MESA25_BESIDE=1 setup.sh).
+export VK_ICD_FILENAMES="$(cd "$dir" && pwd)/lvp_icd.json"
+export LD_LIBRARY_PATH="$lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
+exec "\$@"
+WRAPPER
+  chmod +x .tools/bin/mesa25
+  log "Mesa 25 beside the system's driver: run '.tools/bin/mesa25 .tools/bin/deno ...'"
+}
+
 if [ ! -x .tools/bin/deno ] || ! .tools/bin/deno --version 2>/dev/null | grep -q "deno $DENO_VERSION"; then
   log "installing deno $DENO_VERSION from npm into .tools/"
   mkdir -p .tools/bin
@@ -87,4 +130,5 @@ fi
 # Fetch the npm packages (commander, webgpu) into Deno's cache.
 ONNXRUNTIME_NODE_INSTALL=skip .tools/bin/deno install --quiet >/dev/null 2>&1 ||
   ONNXRUNTIME_NODE_INSTALL=skip .tools/bin/deno install
+if [ "${WGTUNE_MESA25_BESIDE:-0}" = 1 ]; then mesa25_beside; fi
 log "ready: run '.tools/bin/deno task tune' or '.tools/bin/deno task test'"
