@@ -1,5 +1,5 @@
 /**
- * ONNX loading: models (`ModelProto`) and tensors (`TensorProto`) decoded with protobufjs into
+ * ONNX loading and writing: models (`ModelProto`) and tensors (`TensorProto`) decoded with protobufjs into
  * plain, typed data: graphs, nodes with decoded attributes, initializers, value infos with shapes,
  * opset imports, and tensor values as typed arrays.
  *
@@ -16,11 +16,14 @@
  * @module
  */
 export * from "./attribute.ts";
+export * from "./build.ts";
 export * from "./data_type.ts";
 export * from "./float_formats.ts";
 export * from "./graph.ts";
 export * from "./model.ts";
+export * from "./model_write.ts";
 export * from "./schema.ts";
 export * from "./sparse_tensor.ts";
 export * from "./tensor.ts";
+export * from "./tensor_write.ts";
 export * from "./value_type.ts";
