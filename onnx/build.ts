@@ -28,7 +28,7 @@ export type AttributeInput =
   | OnnxAttributeValue;
 
 /**
- * A float attribute value (also when the number is an integer).
+ * A float attribute value (also when the number is an integer), rounded to float32 as stored.
  *
  * @example Gemm's alpha of 1
  * ```ts
@@ -37,11 +37,11 @@ export type AttributeInput =
  * ```
  */
 export function float(value: number): OnnxAttributeValue {
-  return { type: "float", value };
+  return { type: "float", value: Math.fround(value) };
 }
 
 /**
- * A floats attribute value (also when every number is an integer).
+ * A floats attribute value (also when every number is an integer), rounded to float32 as stored.
  *
  * @example Resize scales as an attribute
  * ```ts
@@ -50,7 +50,7 @@ export function float(value: number): OnnxAttributeValue {
  * ```
  */
 export function floats(value: readonly number[]): OnnxAttributeValue {
-  return { type: "floats", value };
+  return { type: "floats", value: value.map(Math.fround) };
 }
 
 /**
@@ -83,9 +83,7 @@ function attributeValue(name: string, input: AttributeInput): OnnxAttributeValue
     }
     if (input.every((v) => typeof v === "number")) {
       const values = [...input] as number[];
-      return values.every(Number.isInteger)
-        ? { type: "ints", value: values }
-        : { type: "floats", value: values };
+      return values.every(Number.isInteger) ? { type: "ints", value: values } : floats(values);
     }
     throw new TypeError(`attribute '${name}': an array must hold only numbers or only strings`);
   }

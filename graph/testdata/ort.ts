@@ -1,0 +1,165 @@
+/**
+ * Test helper: runs an ONNX model on onnxruntime-node's CPU provider with host tensors in and out.
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-node";
+import type { OnnxDataType } from "../../onnx/data_type.ts";
+import type { OnnxModel } from "../../onnx/model.ts";
+import { encodeModel } from "../../onnx/model_write.ts";
+import type { OnnxTensor } from "../../onnx/tensor.ts";
+
+/** An output of onnxruntime: its dims, element type and values as numbers. */
+export interface OrtResult {
+  readonly dims: readonly number[];
+  readonly dataType: string;
+  readonly data: number[];
+}
+
+const ORT_TYPES: Partial<Record<OnnxDataType, ort.Tensor.Type>> = {
+  float: "float32",
+  double: "float64",
+  int64: "int64",
+  int32: "int32",
+  int8: "int8",
+  uint8: "uint8",
+  bool: "bool",
+  float16: "float16",
+  int16: "int16",
+  uint16: "uint16",
+  uint32: "uint32",
+  uint64: "uint64",
+};
+
+function ortTensor(t: OnnxTensor): ort.Tensor {
+  const type = ORT_TYPES[t.dataType];
+  if (!type) throw new TypeError(`tensor '${t.name}': ${t.dataType} is not fed to onnxruntime`);
+  const values = t.data as ArrayLike<number | bigint>;
+  let data: ort.Tensor.DataType;
+  switch (type) {
+    case "int64":
+      data = BigInt64Array.from(Array.from(values, (v) => BigInt(v)));
+      break;
+    case "uint64":
+      data = BigUint64Array.from(Array.from(values, (v) => BigInt(v)));
+      break;
+    case "float32":
+      data = Float32Array.from(values as ArrayLike<number>);
+      break;
+    case "float64":
+      data = Float64Array.from(values as ArrayLike<number>);
+      break;
+    case "int32":
+      data = Int32Array.from(values as ArrayLike<number>);
+      break;
+    case "bool":
+    case "uint8":
+      data = Uint8Array.from(values as ArrayLike<number>);
+      break;
+    case "int8":
+      data = Int8Array.from(values as ArrayLike<number>);
+      break;
+    case "int16":
+      data = Int16Array.from(values as ArrayLike<number>);
+      break;
+    case "uint16":
+      data = Uint16Array.from(values as ArrayLike<number>);
+      break;
+    case "uint32":
+      data = Uint32Array.from(values as ArrayLike<number>);
+      break;
+    default:
+      data = Uint16Array.from(values as ArrayLike<number>); // float16 bits are not fed here
+  }
+  return new ort.Tensor(type, data, [...t.dims]);
+}
+
+/**
+ * Runs `model` (decoded form or bytes) on the CPU provider; `feeds` by input name. Returns every
+ * output by name.
+ *
+ * @example
+ * ```ts ignore
+ * const out = await runOrt(model, { x: buildTensor("x", "float", [2], [1, -1]) });
+ * ```
+ */
+export async function runOrt(
+  model: OnnxModel | Uint8Array,
+  feeds: Readonly<Record<string, OnnxTensor>>,
+): Promise<Record<string, OrtResult>> {
+  const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "disabled",
+  });
+  try {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = ortTensor(t);
+    const result = await session.run(ortFeeds);
+    const out: Record<string, OrtResult> = {};
+    for (const name of session.outputNames) {
+      const t = result[name]!;
+      out[name] = {
+        dims: [...t.dims],
+        dataType: t.type,
+        data: Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v)),
+      };
+    }
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * A seeded pseudo-random generator (mulberry32) of floats in [0, 1).
+ *
+ * @example
+ * ```ts
+ * import { seededRandom } from "./ort.ts";
+ * const r = seededRandom(1);
+ * console.log(r() === seededRandom(1)()); // true
+ * ```
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Asserts that two value lists agree within `atol + rtol * |expected|` each; returns the largest
+ * absolute difference.
+ *
+ * @example
+ * ```ts
+ * import { assertClose } from "./ort.ts";
+ * console.log(assertClose([1, 2], [1, 2.5], "y", 1)); // 0.5
+ * ```
+ */
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+  atol = 1e-5,
+  rtol = 1e-4,
+): number {
+  if (actual.length !== expected.length) {
+    throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
+  }
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!, e = expected[i]!;
+    const diff = Math.abs(a - e);
+    if (Number.isNaN(a) !== Number.isNaN(e) || diff > atol + rtol * Math.abs(e)) {
+      throw new Error(`${what}[${i}]: ${a}, expected ${e}`);
+    }
+    if (diff > worst) worst = diff;
+  }
+  return worst;
+}
