@@ -9,6 +9,7 @@
 import type { Gpu } from "../gpu/device.ts";
 import type {
   AnyKernelFamily,
+  BufferBinding,
   Config,
   DeviceCaps,
   HostTensor,
@@ -40,11 +41,15 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `an Array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) {
     const length = (value as { length?: number }).length ?? value.byteLength;
-    return `a ${value.constructor.name} of length ${length}`;
+    return `${article(value.constructor.name)} ${value.constructor.name} of length ${length}`;
   }
   const proto = Object.getPrototypeOf(value);
   const name = proto === null ? undefined : proto.constructor?.name;
-  return name && name !== "Object" ? `a ${name}` : "an object";
+  return name && name !== "Object" ? `${article(name)} ${name}` : "an object";
+}
+
+function article(name: string): string {
+  return /^[AEIOU]/i.test(name) ? "an" : "a";
 }
 
 /**
@@ -249,4 +254,54 @@ export function assertLoadKernelOptions(options: unknown): asserts options is Lo
     );
   }
   if (config !== undefined) assertObject("config", config);
+}
+
+/**
+ * Checks host inputs against a program's bindings: every input names a read binding, every read
+ * binding has an input, float bindings (`f32`, `f16`) take a `Float32Array` and integer ones an
+ * `Int32Array`, of exactly the binding's length.
+ *
+ * @example
+ * ```ts
+ * import { assertInputsMatch } from "./_check.ts";
+ * const bindings = [
+ *   { name: "x", dtype: "f32", elements: 2, access: "read" },
+ *   { name: "y", dtype: "f32", elements: 2, access: "read_write" },
+ * ] as const;
+ * assertInputsMatch("copy", bindings, [{ name: "x", data: new Float32Array(2) }]);
+ * ```
+ */
+export function assertInputsMatch(
+  op: string,
+  bindings: readonly BufferBinding[],
+  inputs: readonly HostTensor[],
+): void {
+  const readable = bindings.filter((b) => b.access === "read");
+  for (const input of inputs) {
+    if (!readable.some((b) => b.name === input.name)) {
+      throw new RangeError(
+        `${op}: 'inputs' has an unknown tensor '${input.name}': expected ${
+          readable.map((b) => b.name).join(", ")
+        }`,
+      );
+    }
+  }
+  for (const binding of readable) {
+    const input = inputs.find((t) => t.name === binding.name);
+    if (!input) throw new TypeError(`${op}: missing input '${binding.name}'`);
+    const float = binding.dtype === "f32" || binding.dtype === "f16";
+    if (float !== (input.data instanceof Float32Array)) {
+      throw new TypeError(
+        `${op}: input '${binding.name}' (${binding.dtype}) must be ${
+          float ? "a Float32Array" : "an Int32Array"
+        }: current value is ${describeValue(input.data)}`,
+      );
+    }
+    if (input.data.length !== binding.elements) {
+      throw new RangeError(
+        `${op}: input '${binding.name}' must have ${binding.elements} elements: ` +
+          `current length is ${input.data.length}`,
+      );
+    }
+  }
 }

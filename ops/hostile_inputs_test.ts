@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { openDevice } from "../gpu/device.ts";
 import { matmulFamily } from "../kernels/matmul/family.ts";
+import { DEFAULT_CAPS } from "../kernels/types.ts";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
 import { attention } from "./attention.ts";
 import { conv2d } from "./conv2d.ts";
-import { loadKernel } from "./kernel_handle.ts";
+import { loadKernel, lookupTunedConfig } from "./kernel_handle.ts";
 import { matmul } from "./matmul.ts";
 import { runOp } from "./run_op.ts";
 
@@ -127,7 +128,7 @@ const runOpCases: Case[] = [
   ["an input is named twice", (g) => runOp(g, "matmul", mm, [...ab, ab[0]!], noCache), RangeError, /^'inputs' names 'a' twice/],
   ["an input has an unknown name", (g) => runOp(g, "matmul", mm, [...ab, { name: "x", data: f(4) }], noCache), RangeError, /'inputs' has an unknown tensor 'x': expected a, b$/],
   ["an input is missing", (g) => runOp(g, "matmul", mm, [ab[0]!], noCache), TypeError, /missing input 'b'/],
-  ["an f32 input is an Int32Array", (g) => runOp(g, "matmul", mm, [ab[0]!, { name: "b", data: new Int32Array(4) }], noCache), TypeError, /input 'b' \(f32\) must be a Float32Array: current value is a Int32Array$/],
+  ["an f32 input is an Int32Array", (g) => runOp(g, "matmul", mm, [ab[0]!, { name: "b", data: new Int32Array(4) }], noCache), TypeError, /input 'b' \(f32\) must be a Float32Array: current value is an Int32Array of length 4$/],
   ["problem is null", (g) => runOp(g, "matmul", null, ab, noCache), TypeError, /^'problem' must be an object: current value is null$/],
   ["options is null", (g) => runOp(g, "matmul", mm, ab, null as Loose), TypeError, /^'options' must be an object: current value is null$/],
   ["cacheDir is a number", (g) => runOp(g, "matmul", mm, ab, { cacheDir: 123 } as Loose), TypeError, /^'cacheDir' must be a directory path, null or undefined: current value is 123$/],
@@ -143,6 +144,8 @@ const loadKernelCases: Case[] = [
   ["cacheDir is a number", (g) => loadKernel(g, "matmul", mm, { cacheDir: 123 } as Loose), TypeError, /^'cacheDir' must be a directory path, null or undefined: current value is 123$/],
   ["an option is misspelt", (g) => loadKernel(g, "matmul", mm, { confg: {} } as Loose), RangeError, /^'options' has an unknown field 'confg'/],
   ["config has an unknown parameter", (g) => loadKernel(g, "matmul", mm, { config: { ...defaultMatmulConfig(g), tilem: 4 } }), RangeError, /^'config' has an unknown parameter 'tilem' for matmul/],
+  ["lookupTunedConfig: cacheDir is a number", (g) => lookupTunedConfig(g, "matmul", mm, 123 as Loose), TypeError, /^'cacheDir' must be a directory path, null or undefined: current value is 123$/],
+  ["lookupTunedConfig: gpu is null", () => lookupTunedConfig(null as Loose, "matmul", mm), TypeError, /^'gpu' must be a Gpu/],
 ];
 
 for (
@@ -220,4 +223,18 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("runOp() and the ops check input lengths before any GPU work, when a length is wrong", async () => {
+  // A Gpu whose device has no methods: any GPU call (cache lookup aside) would throw a TypeError.
+  const gpu = { device: {}, caps: DEFAULT_CAPS, closed: false } as Loose;
+  // deno-fmt-ignore
+  const cases: Case[] = [
+    ["runOp", (g) => runOp(g, "matmul", mm, [ab[0]!, { name: "b", data: f(5) }], noCache), RangeError, /input 'b' must have 4 elements: current length is 5/],
+    ["matmul", (g) => matmul(g, f(4), f(4), { ...mm, bias: f(1) }, noCache), RangeError, /input 'bias' must have 2 elements: current length is 1/],
+    ["conv2d", (g) => conv2d(g, f(9), f(3), undefined, conv, noCache), RangeError, /input 'weight' must have 2 elements: current length is 3/],
+    ["attention", (g) => attention(g, f(4), f(4), f(5), att, noCache), RangeError, /input 'v' must have 4 elements: current length is 5/],
+    ["runOp, unknown tensor", (g) => runOp(g, "matmul", mm, [...ab, { name: "c", data: f(4) }], noCache), RangeError, /'inputs' has an unknown tensor 'c': expected a, b$/],
+  ];
+  for (const c of cases) await expectError(gpu, c);
 });

@@ -84,7 +84,9 @@ export function lookupTunedConfig(
   problem: unknown,
   cacheDir: string = defaultCacheDir(),
 ): Promise<Config | undefined> {
+  assertOpenGpu(gpu);
   const family = getKernel(op);
+  assertLoadKernelOptions({ cacheDir });
   return lookupNormalized(gpu, family, family.normalizeProblem(problem), cacheDir);
 }
 

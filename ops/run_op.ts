@@ -5,9 +5,14 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import { bindProgram, dispatchAndRead } from "../gpu/program.ts";
-import type { HostTensor } from "../kernels/types.ts";
+import type { BufferBinding, HostTensor } from "../kernels/types.ts";
 import { getKernel } from "../kernels/registry.ts";
-import { assertHostTensors, assertLoadKernelOptions, assertOpenGpu } from "./_check.ts";
+import {
+  assertHostTensors,
+  assertInputsMatch,
+  assertLoadKernelOptions,
+  assertOpenGpu,
+} from "./_check.ts";
 import { loadKernel, type LoadKernelOptions } from "./kernel_handle.ts";
 
 /** Options of {@linkcode runOp}: the same as for `loadKernel`. */
@@ -40,38 +45,22 @@ export async function runOp(
   options: RunOpOptions = {},
 ): Promise<Float32Array | Int32Array> {
   assertOpenGpu(gpu);
-  getKernel(op);
+  const family = getKernel(op);
   assertHostTensors(inputs);
   assertLoadKernelOptions(options);
+  // Bindings (names, dtypes, lengths) depend on the problem only: the default config's program,
+  // generated without the GPU, checks the inputs before any cache lookup or compilation.
+  const normalized = family.normalizeProblem(problem);
+  let expected: readonly BufferBinding[] | undefined;
+  try {
+    expected = family.generate(normalized, family.defaultConfig(normalized, gpu.caps), gpu.caps)
+      .bindings;
+  } catch {
+    expected = undefined; // loadKernel reports why the problem cannot run
+  }
+  if (expected) assertInputsMatch(op, expected, inputs);
   const kernel = await loadKernel(gpu, op, problem, options);
-  const { bindings } = kernel.program;
-  const readable = bindings.filter((b) => b.access === "read");
-  for (const input of inputs) {
-    if (!readable.some((b) => b.name === input.name)) {
-      throw new RangeError(
-        `${op}: 'inputs' has an unknown tensor '${input.name}': expected ${
-          readable.map((b) => b.name).join(", ")
-        }`,
-      );
-    }
-  }
-  for (const binding of readable) {
-    const input = inputs.find((t) => t.name === binding.name);
-    if (!input) throw new TypeError(`${op}: missing input '${binding.name}'`);
-    const float = binding.dtype === "f32" || binding.dtype === "f16";
-    if (float !== (input.data instanceof Float32Array)) {
-      throw new TypeError(
-        `${op}: input '${binding.name}' (${binding.dtype}) must be ${
-          float ? "a Float32Array" : "an Int32Array"
-        }: current value is a ${input.data.constructor.name}`,
-      );
-    }
-    if (input.data.length !== binding.elements) {
-      throw new RangeError(
-        `${op}: input '${binding.name}' must have ${binding.elements} elements: current length is ${input.data.length}`,
-      );
-    }
-  }
+  assertInputsMatch(op, kernel.program.bindings, inputs);
   const bound = bindProgram(gpu, { program: kernel.program, pipeline: kernel.pipeline }, inputs);
   try {
     return await dispatchAndRead(gpu, bound);
