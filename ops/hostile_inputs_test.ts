@@ -188,7 +188,12 @@ Deno.test({
       ["attention", (g) => attention(g, f(4), f(4), f(4), att, noCache), Error, closed],
       ["runOp", (g) => runOp(g, "matmul", mm, ab, noCache), Error, closed],
       ["loadKernel", (g) => loadKernel(g, "matmul", mm, noCache), Error, closed],
-      ["loadKernel, tuned", (g) => loadKernel(g, "matmul", mm), Error, closed],
+      [
+        "loadKernel, with a cache dir",
+        (g) => loadKernel(g, "matmul", mm, { cacheDir: `${Deno.cwd()}/no-such-wgtune-cache` }),
+        Error,
+        closed,
+      ],
     ];
     for (const c of cases) await expectError(gpu, c);
   },
