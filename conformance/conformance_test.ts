@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
-import { conformanceDir, missingConformanceData } from "./data_dir.ts";
+import { conformanceDataStatus, conformanceDir } from "./data_dir.ts";
 import { gpuExecutor, type OpExecutor, referenceExecutor } from "./executor.ts";
 import {
   type CaseResult,
@@ -35,9 +35,15 @@ const SKIP_REASONS = [
 ];
 
 const dir = conformanceDir();
-const missing = missingConformanceData(dir);
-if (missing) console.warn(`conformance tests skipped: ${missing}`);
-const suffix = missing ? ` (skipped: ${missing})` : "";
+// Missing data skips the suite on a developer's machine, and fails it under CI.
+const data = conformanceDataStatus(dir);
+if (data.state === "skip") console.warn(`conformance tests skipped: ${data.reason}`);
+const suffix = data.state === "skip" ? ` (skipped: ${data.reason})` : "";
+const skipped = data.state === "skip";
+
+function assertDataPresent(): void {
+  if (data.state === "error") throw new Error(data.reason);
+}
 
 async function runAll(exec: OpExecutor, t: Deno.TestContext): Promise<CaseResult[]> {
   const cases = await loadConformanceCases(dir);
@@ -73,8 +79,9 @@ async function runAll(exec: OpExecutor, t: Deno.TestContext): Promise<CaseResult
 
 Deno.test({
   name: `conformance: every case matches the kernel families' CPU references${suffix}`,
-  ignore: missing !== undefined,
+  ignore: skipped,
   async fn(t) {
+    assertDataPresent();
     const counts = countResults(await runAll(referenceExecutor(), t));
     assert.equal(counts.fail, 0);
     assert.ok(counts.skip <= MAX_SKIPS, `${counts.skip} skips, at most ${MAX_SKIPS} expected`);
@@ -83,8 +90,9 @@ Deno.test({
 
 Deno.test({
   name: `conformance: every case passes on the GPU kernels or is skipped with a reason${suffix}`,
-  ignore: !GPU_AVAILABLE || missing !== undefined,
+  ignore: !GPU_AVAILABLE || skipped,
   async fn(t) {
+    assertDataPresent();
     const counts = countResults(await runAll(gpuExecutor(await testGpu()), t));
     assert.equal(counts.fail, 0);
     assert.ok(counts.skip <= MAX_SKIPS, `${counts.skip} skips, at most ${MAX_SKIPS} expected`);

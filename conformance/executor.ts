@@ -21,7 +21,8 @@ export interface OpExecutor {
 }
 
 /**
- * An executor that runs the families' default configs on `gpu` (`runOp`).
+ * An executor that runs the families' default configs on `gpu` (`runOp` with `cacheDir: null`:
+ * results never depend on what this machine tuned before).
  *
  * @example Run a kernel on the GPU
  * ```ts ignore
@@ -39,7 +40,7 @@ export function gpuExecutor(gpu: Gpu): OpExecutor {
   return {
     name: "gpu",
     shaderF16: gpu.caps.shaderF16,
-    run: (op, problem, inputs) => runOp(gpu, op, problem, inputs),
+    run: (op, problem, inputs) => runOp(gpu, op, problem, inputs, { cacheDir: null }),
   };
 }
 

@@ -47,7 +47,12 @@ export interface Gpu {
   readonly hasTimestamps: boolean;
   /** Stable identity of adapter + runtime + features + limits. */
   readonly fingerprint: DeviceFingerprint;
-  /** Destroys the device. */
+  /**
+   * True once {@linkcode Gpu.close} ran: every op then refuses the device with "the GPU device is
+   * closed".
+   */
+  readonly closed: boolean;
+  /** Destroys the device; `closed` becomes true. Closing twice is harmless. */
   close(): void;
 }
 
@@ -196,6 +201,7 @@ export async function openDevice(options: OpenDeviceOptions = {}): Promise<Gpu> 
     features,
     limits,
   });
+  let closed = false;
   return {
     device,
     backend: found.backend,
@@ -205,6 +211,12 @@ export async function openDevice(options: OpenDeviceOptions = {}): Promise<Gpu> 
     caps: capsFromDevice(device),
     hasTimestamps: device.features.has("timestamp-query"),
     fingerprint,
-    close: () => device.destroy(),
+    get closed() {
+      return closed;
+    },
+    close() {
+      closed = true;
+      device.destroy();
+    },
   };
 }

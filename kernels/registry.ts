@@ -24,7 +24,8 @@ export const KERNELS: Readonly<Record<string, AnyKernelFamily>> = Object.freeze(
 });
 
 /**
- * Looks a family up by name; throws a `RangeError` listing the known names otherwise.
+ * Looks a family up by name; throws a `RangeError` listing the known names otherwise (inherited
+ * names such as `"toString"` are unknown too), and a `TypeError` when `op` is not a string.
  *
  * @example
  * ```ts
@@ -33,7 +34,11 @@ export const KERNELS: Readonly<Record<string, AnyKernelFamily>> = Object.freeze(
  * ```
  */
 export function getKernel(op: string): AnyKernelFamily {
-  const family = KERNELS[op];
+  if (typeof op !== "string") {
+    throw new TypeError(`'op' must be a string: current value is ${String(op)}`);
+  }
+  // Own properties only: `toString` or `constructor` must not reach Object.prototype.
+  const family = Object.hasOwn(KERNELS, op) ? KERNELS[op] : undefined;
   if (!family) {
     throw new RangeError(`unknown op '${op}': expected one of ${Object.keys(KERNELS).join(", ")}`);
   }

@@ -4,7 +4,15 @@
  * @module
  */
 import type { Gpu } from "../gpu/device.ts";
+import { attentionFamily } from "../kernels/attention/family.ts";
 import type { HostTensor } from "../kernels/types.ts";
+import {
+  assertFloat32Array,
+  assertLoadKernelOptions,
+  assertObject,
+  assertOpenGpu,
+  describeValue,
+} from "./_check.ts";
 import { runOp, type RunOpOptions } from "./run_op.ts";
 
 /** Shape and options of {@linkcode attention}. */
@@ -65,8 +73,9 @@ export interface AttentionShape {
   dtype?: "f32" | "f16";
 }
 
-function inferMaskShape(shape: AttentionShape, mask: Float32Array): readonly number[] {
-  const { batch, heads, seqQ, seqKV } = shape;
+function inferMaskShape(shape: Record<string, unknown>, mask: Float32Array): readonly number[] {
+  // The sizes are validated first, so that a bad size is reported as itself, not as a bad mask.
+  const { batch, heads, seqQ, seqKV } = attentionFamily.normalizeProblem(shape);
   if (mask.length === seqQ * seqKV) return [seqQ, seqKV];
   if (mask.length === batch * heads * seqQ * seqKV) return [batch, heads, seqQ, seqKV];
   throw new RangeError(
@@ -80,6 +89,11 @@ function inferMaskShape(shape: AttentionShape, mask: Float32Array): readonly num
  * Y = softmax(scale·Q·Kᵀ + mask, causal)·V on the GPU. Q is `[batch, heads, seqQ, headDim]`,
  * K `[batch, kvHeads, seqKV, headDim]`, V `[batch, kvHeads, seqKV, headDimV]`, all row-major;
  * returns Y `[batch, heads, seqQ, headDimV]`. A query row whose keys are all masked gives 0.
+ *
+ * Every argument is checked before any GPU work: `q`, `k`, `v` (and `shape.mask`) must be
+ * `Float32Array`s of exactly these sizes, `shape` an object, `gpu` open. A wrong type is a
+ * `TypeError`, a wrong value or length a `RangeError`, both naming the argument; a closed `gpu`
+ * throws "the GPU device is closed".
  *
  * @example Two queries attending to three keys with a causal mask
  * ```ts ignore
@@ -102,13 +116,19 @@ export async function attention(
   shape: AttentionShape,
   options: RunOpOptions = {},
 ): Promise<Float32Array> {
-  if (typeof shape !== "object" || shape === null) {
-    throw new TypeError(`'shape' must be an object: current value is ${String(shape)}`);
-  }
+  assertOpenGpu(gpu);
+  assertFloat32Array("q", q);
+  assertFloat32Array("k", k);
+  assertFloat32Array("v", v);
+  assertObject("shape", shape);
+  assertFloat32Array("mask", shape.mask, true);
+  assertLoadKernelOptions(options);
   const { mask, maskShape, ...rest } = shape;
   if (maskShape !== undefined && mask === undefined) {
     throw new TypeError(
-      `'maskShape' needs a 'mask': current maskShape is [${maskShape.join(", ")}]`,
+      `'maskShape' needs a 'mask': current maskShape is ${
+        Array.isArray(maskShape) ? `[${maskShape.join(", ")}]` : describeValue(maskShape)
+      }`,
     );
   }
   const problem: Record<string, unknown> = { ...rest };
@@ -118,10 +138,7 @@ export async function attention(
     { name: "v", data: v },
   ];
   if (mask !== undefined) {
-    if (!(mask instanceof Float32Array)) {
-      throw new TypeError(`'mask' must be a Float32Array: current value is ${String(mask)}`);
-    }
-    problem.maskShape = maskShape ?? inferMaskShape(shape, mask);
+    problem.maskShape = maskShape ?? inferMaskShape(rest, mask);
     inputs.push({ name: "mask", data: mask });
   }
   return await runOp(gpu, "attention", problem, inputs, options) as Float32Array;

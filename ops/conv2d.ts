@@ -6,6 +6,12 @@
 import type { Gpu } from "../gpu/device.ts";
 import type { Conv2dProblem } from "../kernels/conv2d/problem.ts";
 import type { HostTensor } from "../kernels/types.ts";
+import {
+  assertFloat32Array,
+  assertLoadKernelOptions,
+  assertObject,
+  assertOpenGpu,
+} from "./_check.ts";
 import { runOp, type RunOpOptions } from "./run_op.ts";
 
 /**
@@ -26,6 +32,11 @@ export type Conv2dShape =
  * kernelW]`), adds `bias` (`[outChannels]`) when given and applies the activation. The output
  * is in the input's layout. Runs in f32 with the tuned config for this device when the cache has
  * one, else the family's default (`options` can force a config or skip the cache).
+ *
+ * Every argument is checked before any GPU work: `input`, `weight` (and `bias`) must be
+ * `Float32Array`s of exactly the problem's sizes, `shape` an object, `gpu` open. A wrong type is a
+ * `TypeError`, a wrong value or length a `RangeError`, both naming the argument; a closed `gpu`
+ * throws "the GPU device is closed".
  *
  * @example A 3×3 box filter with "same" padding
  * ```ts ignore
@@ -48,9 +59,12 @@ export async function conv2d(
   shape: Conv2dShape,
   options: RunOpOptions = {},
 ): Promise<Float32Array> {
-  if (typeof shape !== "object" || shape === null) {
-    throw new TypeError(`'shape' must be an object: current value is ${String(shape)}`);
-  }
+  assertOpenGpu(gpu);
+  assertFloat32Array("input", input);
+  assertFloat32Array("weight", weight);
+  assertFloat32Array("bias", bias, true);
+  assertObject("shape", shape);
+  assertLoadKernelOptions(options);
   for (const key of ["dtype", "bias"]) {
     if (key in shape) {
       throw new TypeError(

@@ -11,6 +11,7 @@ import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
 import { getKernel } from "../kernels/registry.ts";
 import { assertFitsDevice } from "../tuner/device_fit.ts";
 import type { AnyKernelFamily, Config, KernelProgram } from "../kernels/types.ts";
+import { assertExplicitConfig, assertLoadKernelOptions, assertOpenGpu } from "./_check.ts";
 
 /** Options of {@linkcode loadKernel}. */
 export interface LoadKernelOptions {
@@ -83,7 +84,9 @@ export function lookupTunedConfig(
   problem: unknown,
   cacheDir: string = defaultCacheDir(),
 ): Promise<Config | undefined> {
+  assertOpenGpu(gpu);
   const family = getKernel(op);
+  assertLoadKernelOptions({ cacheDir });
   return lookupNormalized(gpu, family, family.normalizeProblem(problem), cacheDir);
 }
 
@@ -130,8 +133,11 @@ export async function loadKernel(
   problem: unknown,
   options: LoadKernelOptions = {},
 ): Promise<KernelHandle> {
+  assertOpenGpu(gpu);
   const family = getKernel(op);
+  assertLoadKernelOptions(options);
   const normalized = family.normalizeProblem(problem);
+  if (options.config) assertExplicitConfig(family, normalized, options.config, gpu.caps);
   let config = options.config;
   let source: KernelHandle["source"] = "explicit";
   if (!config) {

@@ -5,6 +5,12 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import type { HostTensor } from "../kernels/types.ts";
+import {
+  assertFloat32Array,
+  assertLoadKernelOptions,
+  assertObject,
+  assertOpenGpu,
+} from "./_check.ts";
 import { runOp, type RunOpOptions } from "./run_op.ts";
 
 /** Shape and options of {@linkcode matmul}. */
@@ -37,6 +43,11 @@ export interface MatmulShape {
 /**
  * C[m×n] = A[m×k] · B[k×n] (+ bias, ReLU), row-major, on the GPU.
  *
+ * Checks every argument before any GPU work: `a`, `b` (and `shape.bias`) must be `Float32Array`s
+ * of `batch·m·k`, `batch·k·n` (and `n`) elements, `shape` an object of positive integers, `gpu`
+ * open. A wrong type is a `TypeError`, a wrong value or length a `RangeError`, both naming the
+ * argument; a closed `gpu` throws "the GPU device is closed".
+ *
  * @example
  * ```ts ignore
  * import { matmul, openDevice } from "@wgtune/wgtune";
@@ -56,9 +67,15 @@ export async function matmul(
   shape: MatmulShape,
   options: RunOpOptions = {},
 ): Promise<Float32Array> {
+  assertOpenGpu(gpu);
+  assertFloat32Array("a", a);
+  assertFloat32Array("b", b);
+  assertObject("shape", shape);
+  assertFloat32Array("bias", shape.bias, true);
+  assertLoadKernelOptions(options);
   const { bias, ...rest } = shape;
   const problem = { ...rest, bias: bias !== undefined };
   const inputs: HostTensor[] = [{ name: "a", data: a }, { name: "b", data: b }];
-  if (bias) inputs.push({ name: "bias", data: bias });
+  if (bias !== undefined) inputs.push({ name: "bias", data: bias });
   return await runOp(gpu, "matmul", problem, inputs, options) as Float32Array;
 }

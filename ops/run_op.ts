@@ -5,7 +5,14 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import { bindProgram, dispatchAndRead } from "../gpu/program.ts";
-import type { HostTensor } from "../kernels/types.ts";
+import type { BufferBinding, HostTensor } from "../kernels/types.ts";
+import { getKernel } from "../kernels/registry.ts";
+import {
+  assertHostTensors,
+  assertInputsMatch,
+  assertLoadKernelOptions,
+  assertOpenGpu,
+} from "./_check.ts";
 import { loadKernel, type LoadKernelOptions } from "./kernel_handle.ts";
 
 /** Options of {@linkcode runOp}: the same as for `loadKernel`. */
@@ -14,6 +21,11 @@ export type RunOpOptions = LoadKernelOptions;
 /**
  * Runs operation `op` on `problem` with host inputs (named as the family's bindings) and returns
  * the output (the family's last binding).
+ *
+ * Every argument is checked before any GPU work: an open `gpu`, a registered `op`, `inputs` an
+ * array of `{ name, data }` naming each input binding once (float bindings take a `Float32Array`,
+ * integer ones an `Int32Array`, of exactly the binding's length), and the options' types. Errors
+ * are one-line `TypeError`/`RangeError`s naming the argument; a closed `gpu` is an `Error`.
  *
  * @example
  * ```ts ignore
@@ -32,17 +44,23 @@ export async function runOp(
   inputs: readonly HostTensor[],
   options: RunOpOptions = {},
 ): Promise<Float32Array | Int32Array> {
-  const kernel = await loadKernel(gpu, op, problem, options);
-  for (const binding of kernel.program.bindings) {
-    if (binding.access !== "read") continue;
-    const input = inputs.find((t) => t.name === binding.name);
-    if (!input) throw new TypeError(`${op}: missing input '${binding.name}'`);
-    if (input.data.length !== binding.elements) {
-      throw new RangeError(
-        `${op}: input '${binding.name}' must have ${binding.elements} elements: current length is ${input.data.length}`,
-      );
-    }
+  assertOpenGpu(gpu);
+  const family = getKernel(op);
+  assertHostTensors(inputs);
+  assertLoadKernelOptions(options);
+  // Bindings (names, dtypes, lengths) depend on the problem only: the default config's program,
+  // generated without the GPU, checks the inputs before any cache lookup or compilation.
+  const normalized = family.normalizeProblem(problem);
+  let expected: readonly BufferBinding[] | undefined;
+  try {
+    expected = family.generate(normalized, family.defaultConfig(normalized, gpu.caps), gpu.caps)
+      .bindings;
+  } catch {
+    expected = undefined; // loadKernel reports why the problem cannot run
   }
+  if (expected) assertInputsMatch(op, expected, inputs);
+  const kernel = await loadKernel(gpu, op, problem, options);
+  assertInputsMatch(op, kernel.program.bindings, inputs);
   const bound = bindProgram(gpu, { program: kernel.program, pipeline: kernel.pipeline }, inputs);
   try {
     return await dispatchAndRead(gpu, bound);

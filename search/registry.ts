@@ -24,7 +24,8 @@ export const STRATEGIES: Readonly<Record<string, SearchStrategy>> = Object.freez
 });
 
 /**
- * Looks a strategy up by name; throws a `RangeError` listing the known names otherwise.
+ * Looks a strategy up by name; throws a `RangeError` listing the known names otherwise (inherited
+ * names such as `"hasOwnProperty"` are unknown too), and a `TypeError` when `name` is not a string.
  *
  * @example
  * ```ts
@@ -33,7 +34,11 @@ export const STRATEGIES: Readonly<Record<string, SearchStrategy>> = Object.freez
  * ```
  */
 export function getStrategy(name: string): SearchStrategy {
-  const strategy = STRATEGIES[name];
+  if (typeof name !== "string") {
+    throw new TypeError(`'strategy' must be a string: current value is ${String(name)}`);
+  }
+  // Own properties only: `hasOwnProperty` or `constructor` must not reach Object.prototype.
+  const strategy = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name] : undefined;
   if (!strategy) {
     throw new RangeError(
       `unknown strategy '${name}': expected one of ${Object.keys(STRATEGIES).join(", ")}`,

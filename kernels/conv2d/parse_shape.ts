@@ -92,7 +92,7 @@ export function parseConv2dShape(shape: string, dtype?: string): Conv2dProblem {
       s: "kernelW",
       g: "groups",
     };
-    const field = single[name];
+    const field = Object.hasOwn(single, name) ? single[name] : undefined;
     if (field !== undefined) {
       fields[field] = sizes(shape, token, value, [1])[0];
     } else if (name === "stride") {

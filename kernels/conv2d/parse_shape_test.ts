@@ -65,3 +65,14 @@ Deno.test("parseConv2dShape() throws RangeErrors quoting the field, when the tex
   assert.throws(() => parseConv2dShape("C4,H2,K4,R3"), /output height must be at least 1/);
   assert.throws(() => parseConv2dShape("C4,H8,K4,R3", "f64"), /'dtype'/);
 });
+
+Deno.test("parseConv2dShape() calls Object.prototype names unknown fields, when a token is one", () => {
+  for (const token of ["constructor5", "hasownproperty1", "proto2", "valueof3"]) {
+    assert.throws(
+      () => parseConv2dShape(`N1,C1,H4,K1,R1,${token}`),
+      (error: Error) =>
+        error instanceof RangeError && error.message.includes(`unknown field '${token}'`),
+      token,
+    );
+  }
+});
