@@ -34,7 +34,7 @@ import {
 import { type AttentionProblem, attentionProblemKey } from "./problem.ts";
 
 /** Bumped whenever the generated code changes meaning or speed. */
-export const ATTENTION_VERSION = 2;
+export const ATTENTION_VERSION = 3;
 
 /** Bit pattern of an f32 value, as 8 hex digits (a stable spelling for shader keys). */
 function f32Bits(value: number): string {

@@ -14,6 +14,7 @@
  * @module
  */
 import { bufferSizeError, dtypeSupportError } from "../limits.ts";
+import { LOOP_BUDGET, loopBudgetError, loopCost } from "../loop_budget.ts";
 import { assertConfigObject } from "../config_params.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import type { AttentionProblem } from "./problem.ts";
@@ -161,6 +162,51 @@ export function attentionDispatch(
 }
 
 /**
+ * Loop passes one invocation of the generated kernel runs (see `loop_budget.ts`), from the
+ * generator's geometry: the query load loop (`ioStage` 1, rowsPerThread · headDim / vec passes);
+ * the key loop, ⌈seqKV / (keyBlock · threadsPerRow)⌉ passes, or with `kvTile` ⌈seqKV / kvTile⌉
+ * passes each holding the two copy loops into workgroup memory and the loop over the tile's key
+ * blocks; and the epilogue's store loop (`ioStage` 1) or, with keys split across threads, its
+ * loop over the rows combining the partial results.
+ *
+ * @example Keys in blocks of 2, one thread per row, 100,000 keys
+ * ```ts
+ * import { attentionLoopCost } from "./config.ts";
+ * import { normalizeAttentionProblem } from "./problem.ts";
+ * const p = normalizeAttentionProblem({ batch: 1, heads: 1, seqQ: 1, seqKV: 100000, headDim: 4 });
+ * const c = { rowThreads: 1, rowsPerThread: 1, threadsPerRow: 1, keyBlock: 2, vec: 4, kvTile: 0, ioStage: 0 };
+ * console.log(attentionLoopCost(p, c)); // 50001
+ * ```
+ */
+export function attentionLoopCost(problem: AttentionProblem, config: AttentionConfig): number {
+  const { rowsPerThread, threadsPerRow: S, keyBlock, vec, kvTile, ioStage } = config;
+  const nc = problem.headDim / vec;
+  const ncv = problem.headDimV / vec;
+  const step = keyBlock * S;
+  const threads = attentionWorkgroupThreads(config);
+  let cost = ioStage === 1 ? loopCost(rowsPerThread * nc) : 0;
+  if (kvTile === 0) {
+    cost += loopCost(Math.ceil(problem.seqKV / step));
+  } else {
+    const inner = loopCost(Math.ceil((kvTile * nc) / threads)) +
+      loopCost(Math.ceil((kvTile * ncv) / threads)) + loopCost(Math.ceil(kvTile / step));
+    cost += loopCost(Math.ceil(problem.seqKV / kvTile), inner);
+  }
+  if (S > 1) {
+    cost += loopCost(
+      rowsPerThread,
+      2 * loopCost(S) + loopCost(Math.ceil(ncv / S), loopCost(S)),
+    );
+  } else if (ioStage === 1) {
+    cost += loopCost(rowsPerThread * ncv);
+  }
+  return cost;
+}
+
+/** Most keys one pass of the key loop can take: the largest keyBlock · threadsPerRow. */
+const MAX_KEY_STEP = 16 * 32;
+
+/**
  * Why no config at all can run this problem on this device (f16 without `shader-f16`, heads or
  * batch beyond the dispatch limit, a buffer beyond the binding size limit), or `undefined`.
  *
@@ -193,6 +239,11 @@ export function attentionProblemError(
   if (buffers > caps.maxStorageBuffersPerShaderStage) {
     return `the kernel binds ${buffers} storage buffers, more than the device's ` +
       `maxStorageBuffersPerShaderStage (${caps.maxStorageBuffersPerShaderStage})`;
+  }
+  if (loopCost(Math.ceil(seqKV / MAX_KEY_STEP)) > LOOP_BUDGET) {
+    return `'seqKV' must be at most ${(LOOP_BUDGET - 1) * MAX_KEY_STEP} (the key loop would ` +
+      `run more than ${LOOP_BUDGET} passes even taking ${MAX_KEY_STEP} keys per pass): current ` +
+      `value is ${seqKV}`;
   }
   const bytes = dtype === "f16" ? 2 : 4;
   const sizes: Array<[string, number]> = [
@@ -268,6 +319,8 @@ export function attentionConfigError(
   if (bytes > caps.maxWorkgroupStorageBytes) {
     return `workgroup memory ${bytes} bytes exceeds the device's ${caps.maxWorkgroupStorageBytes}`;
   }
+  const loopError = loopBudgetError("the kernel's loops", attentionLoopCost(problem, config));
+  if (loopError) return loopError;
   const [x] = attentionDispatch(problem, config);
   if (x > caps.maxWorkgroupsPerDimension) {
     return `dispatch x of ${x} workgroups (seqQ) exceeds the device's ` +

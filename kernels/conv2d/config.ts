@@ -6,6 +6,7 @@
  * @module
  */
 import { bufferSizeError, dtypeSupportError } from "../limits.ts";
+import { LOOP_BUDGET, loopBudgetError, loopCost } from "../loop_budget.ts";
 import { assertConfigObject, readPowerOfTwoParams } from "../config_params.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import { conv2dDims, type Conv2dProblem, conv2dTensorSizes } from "./problem.ts";
@@ -483,6 +484,166 @@ export function conv2dGrid(
 }
 
 /**
+ * Most scalar multiply-adds per staged input channel for which the `"direct"` kernel rows are
+ * unrolled (compile time grows with the unrolled body).
+ *
+ * @example A 3×3 kernel with 256 accumulators per thread is unrolled
+ * ```ts
+ * import { MAX_UNROLLED_FMAS } from "./config.ts";
+ * console.log(3 * 3 * 256 <= MAX_UNROLLED_FMAS); // true
+ * ```
+ */
+export const MAX_UNROLLED_FMAS = 2304;
+
+/**
+ * Most copy steps per thread that a cooperative copy into workgroup memory unrolls; longer
+ * copies loop.
+ *
+ * @example
+ * ```ts
+ * import { MAX_UNROLLED_COPIES } from "./config.ts";
+ * console.log(MAX_UNROLLED_COPIES); // 4
+ * ```
+ */
+export const MAX_UNROLLED_COPIES = 4;
+
+/** Loop cost of a cooperative copy of `units` items by `threads` threads. */
+function copyCost(units: number, threads: number): number {
+  const steps = Math.ceil(units / threads);
+  return steps > MAX_UNROLLED_COPIES ? loopCost(steps) : 0;
+}
+
+/**
+ * Whether the `"direct"` kernel unrolls its kernel-row loop (its body per staged input channel
+ * stays within {@linkcode MAX_UNROLLED_FMAS}).
+ *
+ * @example
+ * ```ts
+ * import { directUnrollsRows, parseConv2dConfig } from "./config.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 8, height: 8, width: 8, outChannels: 8, kernelH: 3, kernelW: 3,
+ * });
+ * const c = parseConv2dConfig({
+ *   algorithm: "direct", tileM: 64, tileN: 8, tileK: 4, threadM: 4, threadN: 8, vec: 4,
+ * });
+ * console.log(directUnrollsRows(p, c)); // true
+ * ```
+ */
+export function directUnrollsRows(problem: Conv2dProblem, config: Conv2dConfig): boolean {
+  return problem.kernelH * problem.kernelW * config.threadM * config.threadN <= MAX_UNROLLED_FMAS;
+}
+
+/** The loop costs of a config with its inner reduction loop kept and unrolled. */
+function reductionCosts(
+  problem: Conv2dProblem,
+  config: Conv2dConfig,
+): { rolled: number; unrolled: number } {
+  const { algorithm, tileK, tileM, tileN, threadM, vec } = config;
+  const [x, y] = conv2dWorkgroupSize(config);
+  const threads = x * y;
+  if (algorithm === "rows") {
+    const cost = loopCost(depthwiseBlock(problem, config).threadRows + problem.kernelH - 1);
+    return { rolled: cost, unrolled: cost };
+  }
+  if (algorithm === "depthwise") return { rolled: 0, unrolled: 0 };
+  const { cg, k } = conv2dDims(problem);
+  if (algorithm === "gemm") {
+    const copies = copyCost(tileK * (tileM / pixelVectorWidth(threadM)), threads) +
+      copyCost(tileK * (tileN / vec), threads);
+    const steps = Math.ceil(k / tileK);
+    return {
+      rolled: loopCost(steps, copies + loopCost(tileK)),
+      unrolled: loopCost(steps, copies),
+    };
+  }
+  const b = directBlock(problem, config);
+  const copies = copyCost(tileK * b.patchH * b.patchRowVectors, threads) +
+    copyCost(tileK * problem.kernelH * problem.kernelW * (tileN / vec), threads);
+  const rows = directUnrollsRows(problem, config) ? 0 : loopCost(problem.kernelH);
+  const steps = Math.ceil(cg / tileK);
+  return {
+    rolled: loopCost(steps, copies + loopCost(tileK, rows)),
+    unrolled: loopCost(steps, copies + tileK * rows),
+  };
+}
+
+/**
+ * Whether the `"direct"` or `"gemm"` kernel unrolls its inner reduction loop (over the `tileK`
+ * staged input channels, or K values): only when keeping it would take the kernel past the loop
+ * budget (see `loop_budget.ts`), as for very many input channels.
+ *
+ * @example 80,000 input channels of a 1×1 convolution
+ * ```ts
+ * import { conv2dUnrollsReduction, parseConv2dConfig } from "./config.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 80000, height: 1, width: 1, outChannels: 1, kernelH: 1, kernelW: 1,
+ * });
+ * const c = parseConv2dConfig({
+ *   algorithm: "direct", tileM: 8, tileN: 1, tileK: 8, threadM: 1, threadN: 1, vec: 1,
+ * });
+ * console.log(conv2dUnrollsReduction(p, c)); // true
+ * ```
+ */
+export function conv2dUnrollsReduction(problem: Conv2dProblem, config: Conv2dConfig): boolean {
+  return reductionCosts(problem, config).rolled > LOOP_BUDGET;
+}
+
+/**
+ * Loop passes one invocation of the generated kernel runs (see `loop_budget.ts`), from the
+ * generators' geometry: `"direct"`, ⌈(inC/groups) / tileK⌉ passes of the channel loop, each with
+ * the cooperative copies that loop (more than {@linkcode MAX_UNROLLED_COPIES} steps per thread)
+ * and the loop over the tileK staged channels (unrolled when keeping it would pass the budget,
+ * see {@linkcode conv2dUnrollsReduction}), itself holding the kernel-row loop unless that is
+ * unrolled; `"gemm"`, ⌈K / tileK⌉ passes with the copies and the tileK loop; `"rows"`, one loop
+ * over the band's threadRows + kernelH − 1 input rows; `"depthwise"`, no loop.
+ *
+ * @example A 1×1 convolution over 80,000 input channels, staged 8 at a time
+ * ```ts
+ * import { conv2dLoopCost, parseConv2dConfig } from "./config.ts";
+ * import { normalizeConv2dProblem } from "./problem.ts";
+ * const p = normalizeConv2dProblem({
+ *   batch: 1, inChannels: 80000, height: 1, width: 1, outChannels: 1, kernelH: 1, kernelW: 1,
+ * });
+ * const c = parseConv2dConfig({
+ *   algorithm: "direct", tileM: 8, tileN: 1, tileK: 8, threadM: 1, threadN: 1, vec: 1,
+ * });
+ * console.log(conv2dLoopCost(p, c)); // 10001: the loop over the 8 staged channels is unrolled
+ * ```
+ */
+export function conv2dLoopCost(problem: Conv2dProblem, config: Conv2dConfig): number {
+  const { rolled, unrolled } = reductionCosts(problem, config);
+  return rolled > LOOP_BUDGET ? unrolled : rolled;
+}
+
+/** Largest `tileK` the space lists (bounds the longest reduction the loop budget allows). */
+const MAX_TILE_K = 32;
+
+/**
+ * The config the space always keeps for reductions too long for a tileK of 1 (more than 65,534
+ * values): `"gemm"` with 8 × 8 threads staging 32 values per pass, whose copies into workgroup
+ * memory take 4 steps per thread (unrolled), so that its loops run ⌈K / 32⌉ + 1 passes. It is
+ * legal on every device with the spec's default limits, so every problem that
+ * {@linkcode conv2dProblemError} accepts has a config within the loop budget.
+ *
+ * @example
+ * ```ts
+ * import { LONG_REDUCTION_CONFIG } from "./config.ts";
+ * console.log(LONG_REDUCTION_CONFIG.tileK); // 32
+ * ```
+ */
+export const LONG_REDUCTION_CONFIG: Conv2dConfig = Object.freeze({
+  algorithm: "gemm",
+  tileM: 8,
+  tileN: 8,
+  tileK: MAX_TILE_K,
+  threadM: 1,
+  threadN: 1,
+  vec: 1,
+});
+
+/**
  * Why no config at all can run this problem on this device (f16 without `shader-f16`, a tensor
  * beyond the binding size limit, too few storage buffers), or `undefined`.
  *
@@ -506,6 +667,12 @@ export function conv2dProblemError(problem: Conv2dProblem, caps: DeviceCaps): st
   if (buffers > caps.maxStorageBuffersPerShaderStage) {
     return `conv2d binds ${buffers} storage buffers, more than the device's ` +
       `maxStorageBuffersPerShaderStage (${caps.maxStorageBuffersPerShaderStage})`;
+  }
+  const { k } = conv2dDims(problem);
+  if (loopCost(Math.ceil(k / MAX_TILE_K)) > LOOP_BUDGET) {
+    return `the reduction length (inChannels / groups) · kernelH · kernelW must be at most ` +
+      `${(LOOP_BUDGET - 1) * MAX_TILE_K} (the reduction loop would run more than ${LOOP_BUDGET} ` +
+      `passes even staging ${MAX_TILE_K} values per pass): current value is ${k}`;
   }
   const bytes = problem.dtype === "f16" ? 2 : 4;
   return bufferSizeError(Object.entries(conv2dTensorSizes(problem)), bytes, caps);
@@ -652,6 +819,11 @@ export function conv2dConfigError(
   if (bytes > caps.maxWorkgroupStorageBytes) {
     return `workgroup memory ${bytes} bytes exceeds the device's ${caps.maxWorkgroupStorageBytes}`;
   }
+  const loopError = loopBudgetError(
+    `the ${algorithm} kernel's loops`,
+    conv2dLoopCost(problem, config),
+  );
+  if (loopError) return loopError;
   const { dispatch } = conv2dGrid(problem, config, caps);
   for (let i = 0; i < 3; i++) {
     if (dispatch[i]! > caps.maxWorkgroupsPerDimension) {

@@ -21,24 +21,20 @@
  * @module
  */
 import type { DeviceCaps, KernelProgram } from "../types.ts";
-import { type Conv2dConfig, conv2dGrid, conv2dWorkgroupSize, directBlock } from "./config.ts";
+import {
+  type Conv2dConfig,
+  conv2dGrid,
+  conv2dUnrollsReduction,
+  conv2dWorkgroupSize,
+  directBlock,
+  directUnrollsRows,
+  MAX_UNROLLED_COPIES,
+} from "./config.ts";
 import type { Conv2dProblem } from "./problem.ts";
 import { conv2dProgram, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 
-/**
- * Most scalar multiply-adds per staged input channel for which the kernel rows are unrolled
- * (compile time grows with the unrolled body).
- *
- * @example A 3×3 kernel with 256 accumulators per thread is unrolled
- * ```ts
- * import { MAX_UNROLLED_FMAS } from "./direct.ts";
- * console.log(3 * 3 * 256 <= MAX_UNROLLED_FMAS); // true
- * ```
- */
-export const MAX_UNROLLED_FMAS = 2304;
-
-/** Most copy steps per thread that a cooperative copy unrolls; longer copies loop. */
-const MAX_UNROLLED_COPIES = 4;
+/** Re-exported from `config.ts`, where the loop cost model uses it. */
+export { MAX_UNROLLED_FMAS } from "./config.ts";
 
 /**
  * Statements of a cooperative copy of `units` items by `threads` threads: item `e` goes to
@@ -170,9 +166,10 @@ export function generateDirect(
   }));
   emit(`workgroupBarrier();`, 2);
   emit(`for (var cb = 0u; cb < TK; cb++) {`, 2);
+  const channelBody = lines.length;
   // The kernel rows run unrolled when the whole body stays small, so that a staged input row is
   // read once for every (thread row, kernel row) pair that uses it; otherwise they loop.
-  const unrollR = p.kernelH * p.kernelW * tm * tn <= MAX_UNROLLED_FMAS;
+  const unrollR = directUnrollsRows(p, config);
   const rowsUsed = (r: number | undefined): number[] => {
     const rows = new Set<number>();
     for (let th = 0; th < b.threadRows; th++) {
@@ -232,7 +229,16 @@ export function generateDirect(
     tapBlock(4, "r", (th) => `${th * p.strideH}`);
     emit(`}`, 3);
   }
-  emit(`}`, 2);
+  if (conv2dUnrollsReduction(p, config)) {
+    // Very many input channels: the loop over the staged ones would take the kernel past the
+    // loop budget (loop_budget.ts), so its TK steps are written out instead.
+    const body = lines.splice(channelBody - 1).slice(1);
+    for (let cb = 0; cb < tileK; cb++) {
+      lines.push(`    {`, `      let cb = ${cb}u;`, ...body, `    }`);
+    }
+  } else {
+    emit(`}`, 2);
+  }
   emit(`workgroupBarrier();`, 2);
   emit(`}`);
   // Epilogue: bias, activation, store (only live rows, columns and channels in range).

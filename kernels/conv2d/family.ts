@@ -33,7 +33,7 @@ export type { Conv2dProblem } from "./problem.ts";
  * console.log(conv2dFamily.version === CONV2D_VERSION); // true
  * ```
  */
-export const CONV2D_VERSION = 3;
+export const CONV2D_VERSION = 4;
 
 /**
  * Generates the program of a config, checking it first; throws a `RangeError` naming what the

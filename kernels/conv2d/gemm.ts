@@ -13,7 +13,14 @@
  * @module
  */
 import type { DeviceCaps, KernelProgram } from "../types.ts";
-import { type Conv2dConfig, conv2dGrid, conv2dWorkgroupSize, pixelVectorWidth } from "./config.ts";
+import {
+  type Conv2dConfig,
+  conv2dGrid,
+  conv2dUnrollsReduction,
+  conv2dWorkgroupSize,
+  MAX_UNROLLED_COPIES,
+  pixelVectorWidth,
+} from "./config.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
 import { conv2dProgram, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 
@@ -59,7 +66,7 @@ export function generateGemm(
   const body: string[] = [];
   const emit = (line: string, indent = 1) => body.push("  ".repeat(indent) + line);
   const cooperative = (units: number, inner: (d: number) => void) => {
-    if (Math.ceil(units / wg) > 4) {
+    if (Math.ceil(units / wg) > MAX_UNROLLED_COPIES) {
       emit(`for (var e = li; e < ${units}u; e += ${wg}u) {`, 2);
       inner(3);
       emit(`}`, 2);
@@ -145,6 +152,7 @@ export function generateGemm(
   });
   emit(`workgroupBarrier();`, 2);
   emit(`for (var kk = 0u; kk < TK; kk++) {`, 2);
+  const stepBody = body.length;
   for (let q = 0; q < tm / av; q++) {
     emit(`let a${q} = As[kk * TILE_MV + lid.x * (TM / AV) + ${q}u];`, 3);
   }
@@ -154,7 +162,16 @@ export function generateGemm(
     const as = vec === 1 ? a : `${vt}(${a})`;
     for (let J = 0; J < nv; J++) emit(`acc${i}_${J} = fma(${as}, b${J}, acc${i}_${J});`, 3);
   }
-  emit(`}`, 2);
+  if (conv2dUnrollsReduction(p, config)) {
+    // A very long K: the loop over the staged K values would take the kernel past the loop
+    // budget (loop_budget.ts), so its TK steps are written out instead.
+    const step = body.splice(stepBody - 1).slice(1);
+    for (let kk = 0; kk < tileK; kk++) {
+      body.push(`    {`, `      let kk = ${kk}u;`, ...step, `    }`);
+    }
+  } else {
+    emit(`}`, 2);
+  }
   emit(`workgroupBarrier();`, 2);
   emit(`}`);
   // Epilogue.

@@ -5,6 +5,7 @@
  * @module
  */
 import { enumerateValid } from "../../search/space.ts";
+import { LOOP_BUDGET } from "../loop_budget.ts";
 import type { Config, DeviceCaps, ParamSpec, SearchSpace } from "../types.ts";
 import {
   type Conv2dConfig,
@@ -13,6 +14,7 @@ import {
   conv2dWorkgroupSize,
   DEPTHWISE_MAX_FMAS,
   depthwiseBlock,
+  LONG_REDUCTION_CONFIG,
   parseConv2dConfig,
 } from "./config.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
@@ -41,6 +43,10 @@ export const CONV2D_PARAMS: readonly ParamSpec[] = Object.freeze([
 const MAX_ACCUMULATORS = 256;
 /** Most multiply-adds the body of one `"direct"` kernel-row step may hold (code size). */
 const MAX_DIRECT_UNROLL = 2304;
+
+function sameConfig(a: Conv2dConfig, b: Conv2dConfig): boolean {
+  return (Object.keys(b) as (keyof Conv2dConfig)[]).every((name) => a[name] === b[name]);
+}
 
 function nextPowerOfTwo(x: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(1, x)));
@@ -135,7 +141,9 @@ function rowsPruneReason(
  * Why a legal config is left out of the search space (it repeats another config or wastes most
  * of its work), or `undefined` when the space keeps it. The smallest `"gemm"` tiles are always
  * kept (and legal on any device with the spec's default limits), so the space is never empty for
- * a runnable problem.
+ * a runnable problem; for reductions past the loop budget at a tileK of 1, so is
+ * {@linkcode LONG_REDUCTION_CONFIG}, whose loops fit for every problem `conv2dProblemError`
+ * accepts.
  */
 function pruneReason(
   problem: Conv2dProblem,
@@ -144,6 +152,7 @@ function pruneReason(
 ): string | undefined {
   const { m, ng, k, cg, outH, outW } = conv2dDims(problem);
   const { algorithm, tileM, tileN, tileK, threadM, threadN } = config;
+  if (k > LOOP_BUDGET - 1 && sameConfig(config, LONG_REDUCTION_CONFIG)) return undefined;
   if (threadM * threadN > MAX_ACCUMULATORS) return "too many accumulators";
   if (algorithm === "depthwise") return depthwisePruneReason(problem, config, caps);
   if (algorithm === "rows") return rowsPruneReason(problem, config, caps);
@@ -180,6 +189,7 @@ function pruneReason(
  * @example The space of a small convolution
  * ```ts
  * import { enumerateValid } from "../../search/space.ts";
+import { LOOP_BUDGET } from "../loop_budget.ts";
  * import { DEFAULT_CAPS } from "../types.ts";
  * import { normalizeConv2dProblem } from "./problem.ts";
  * import { conv2dSpace } from "./space.ts";

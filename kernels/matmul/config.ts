@@ -5,6 +5,7 @@
  * @module
  */
 import { bufferSizeError, dtypeSupportError } from "../limits.ts";
+import { LOOP_BUDGET, loopBudgetError, loopCost } from "../loop_budget.ts";
 import { assertConfigObject, readPowerOfTwoParams } from "../config_params.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import type { MatmulProblem } from "./problem.ts";
@@ -136,6 +137,61 @@ export function matmulDispatch(
 }
 
 /**
+ * Largest k unroll factor a config may have (the unrolled body grows with it). With it the
+ * register variant's k loop stays within the loop budget up to k = 65,534 · 1024 + 1023.
+ *
+ * @example
+ * ```ts
+ * import { MATMUL_MAX_UNROLL } from "./config.ts";
+ * console.log(MATMUL_MAX_UNROLL); // 1024
+ * ```
+ */
+export const MATMUL_MAX_UNROLL = 1024;
+
+/**
+ * Loop passes one invocation of the generated kernel runs (see `loop_budget.ts`): the register
+ * variant's k loop runs ⌊k / unroll⌋ passes (the remainder is unrolled after it); the shared
+ * variant's tile loop runs ⌈k / tileK⌉ passes, each with an inner loop of tileK / unroll passes
+ * unless unroll equals tileK.
+ *
+ * @example The register variant over k = 400000, unrolled by 4 and by 8
+ * ```ts
+ * import { matmulLoopCost } from "./config.ts";
+ * import { normalizeMatmulProblem } from "./problem.ts";
+ * const p = normalizeMatmulProblem({ m: 1, n: 2, k: 400000 });
+ * const c = { variant: "register", tileM: 1, tileN: 2, tileK: 8, threadM: 1, threadN: 2, vec: 2, unroll: 4 } as const;
+ * console.log(matmulLoopCost(p, c), matmulLoopCost(p, { ...c, unroll: 8 })); // 100001 50001
+ * ```
+ */
+export function matmulLoopCost(problem: MatmulProblem, config: MatmulConfig): number {
+  const { k } = problem;
+  const { tileK, unroll } = config;
+  if (config.variant === "register") {
+    const passes = Math.floor(k / unroll);
+    return passes > 0 ? loopCost(passes) : 0;
+  }
+  return loopCost(Math.ceil(k / tileK), unroll >= tileK ? 0 : loopCost(tileK / unroll));
+}
+
+/**
+ * The smallest power-of-two unroll factor, at least `floor` (default 1), with which the register
+ * variant's k loop stays within the loop budget; undefined when even
+ * {@linkcode MATMUL_MAX_UNROLL} is not enough.
+ *
+ * @example
+ * ```ts
+ * import { matmulMinUnroll } from "./config.ts";
+ * console.log(matmulMinUnroll(400000, 4), matmulMinUnroll(1000, 4)); // 8 4
+ * ```
+ */
+export function matmulMinUnroll(k: number, floor = 1): number | undefined {
+  for (let u = floor; u <= MATMUL_MAX_UNROLL; u *= 2) {
+    if (loopCost(Math.floor(k / u)) <= LOOP_BUDGET) return u;
+  }
+  return undefined;
+}
+
+/**
  * Why no config at all can run this problem on this device (f16 without `shader-f16`, a batch
  * beyond the dispatch limit, a buffer beyond the binding size limit), or `undefined`.
  *
@@ -153,6 +209,11 @@ export function matmulProblemError(problem: MatmulProblem, caps: DeviceCaps): st
   const { m, n, k, batch, dtype } = problem;
   const dtypeError = dtypeSupportError(dtype, caps);
   if (dtypeError) return dtypeError;
+  if (matmulMinUnroll(k) === undefined) {
+    const most = (LOOP_BUDGET - 1) * MATMUL_MAX_UNROLL + MATMUL_MAX_UNROLL - 1;
+    return `'k' must be at most ${most} (the k loop would run more than ${LOOP_BUDGET} passes ` +
+      `even unrolled ${MATMUL_MAX_UNROLL} times): current value is ${k}`;
+  }
   if (batch > caps.maxWorkgroupsPerDimension) {
     return `'batch' must be at most the device's maxComputeWorkgroupsPerDimension ` +
       `(${caps.maxWorkgroupsPerDimension}): current value is ${batch}`;
@@ -198,6 +259,9 @@ export function matmulConfigError(
   if (vec > 4) return `'vec' must be 1, 2 or 4: current value is ${vec}`;
   if (vec > threadN) return `'vec' must divide threadN (${threadN}): current value is ${vec}`;
   if (problem.n % vec !== 0) return `'vec' must divide n (${problem.n}): current value is ${vec}`;
+  if (unroll > MATMUL_MAX_UNROLL) {
+    return `'unroll' must be at most ${MATMUL_MAX_UNROLL}: current value is ${unroll}`;
+  }
   if (variant === "shared" && unroll > tileK) {
     return `'unroll' must be at most tileK (${tileK}) for the shared variant: current value is ${unroll}`;
   }
@@ -216,6 +280,11 @@ export function matmulConfigError(
   if (bytes > caps.maxWorkgroupStorageBytes) {
     return `workgroup memory ${bytes} bytes exceeds the device's ${caps.maxWorkgroupStorageBytes}`;
   }
+  const loopError = loopBudgetError(
+    `the ${variant} kernel's k loop`,
+    matmulLoopCost(problem, config),
+  );
+  if (loopError) return loopError;
   const dispatch = matmulDispatch(problem, config);
   const names = ["n", "m"];
   for (let i = 0; i < 2; i++) {

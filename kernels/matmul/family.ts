@@ -58,7 +58,7 @@ export type { MatmulProblem } from "./problem.ts";
  */
 export const matmulFamily: KernelFamily<MatmulProblem> = Object.freeze({
   name: "matmul",
-  version: 1,
+  version: 2,
   normalizeProblem: (problem: unknown): MatmulProblem => normalizeMatmulProblem(problem),
   parseShape: (shape: string, dtype?: string): MatmulProblem => parseMatmulShape(shape, dtype),
   problemKey: (problem: MatmulProblem): string => matmulProblemKey(problem),

@@ -12,15 +12,23 @@
  * - the shared variant with fewer than 64 invocations (barriers for a handful of threads);
  * - vec narrower than the widest that divides n and threadN;
  * - unroll above 4 when k is not larger, and unrolled bodies of more than 2048 multiply-adds
- *   (compile time grows, speed does not). Unroll factors 1 and 2 are legal (the generator takes
- *   them) but not listed: they leave the register variant's A loads scalar and were never faster
- *   in our measurements;
+ *   (compile time grows, speed does not), except at the smallest listed unroll. Unroll factors 1
+ *   and 2 are legal (the generator takes them) but not listed: they leave the register variant's
+ *   A loads scalar and were never faster in our measurements. When k is so long that unrolling
+ *   by 4 would take the k loop past the loop budget (`loop_budget.ts`), the listed unroll factors
+ *   are the smallest that keeps it within, u, and 2u (see {@linkcode matmulUnrollValues});
  * - the register variant's unused tileK at any value but the first, so no config is listed twice.
  *
  * @module
  */
 import type { Config, DeviceCaps, SearchSpace } from "../types.ts";
-import { type MatmulConfig, matmulConfigError, matmulProblemError } from "./config.ts";
+import {
+  MATMUL_MAX_UNROLL,
+  type MatmulConfig,
+  matmulConfigError,
+  matmulMinUnroll,
+  matmulProblemError,
+} from "./config.ts";
 import type { MatmulProblem } from "./problem.ts";
 
 /**
@@ -44,6 +52,26 @@ export const MATMUL_PARAM_VALUES: Readonly<
   vec: [1, 2, 4],
   unroll: [4, 8],
 });
+
+/**
+ * The unroll factors the space lists for a problem: 4 and 8, or, when the k loop unrolled by 4
+ * would run past the loop budget, the smallest power of two u that keeps it within and 2u (at
+ * most {@linkcode MATMUL_MAX_UNROLL}).
+ *
+ * @example
+ * ```ts
+ * import { normalizeMatmulProblem } from "./problem.ts";
+ * import { matmulUnrollValues } from "./space.ts";
+ * console.log(matmulUnrollValues(normalizeMatmulProblem({ m: 1, n: 2, k: 400000 }))); // [8, 16]
+ * console.log(matmulUnrollValues(normalizeMatmulProblem({ m: 8, n: 8, k: 8 }))); // [4, 8]
+ * ```
+ */
+export function matmulUnrollValues(problem: MatmulProblem): number[] {
+  const base = MATMUL_PARAM_VALUES.unroll as readonly number[];
+  const u = matmulMinUnroll(problem.k, base[0]) ?? MATMUL_MAX_UNROLL;
+  if (u === base[0]) return [...base];
+  return [u, 2 * u].filter((v) => v <= MATMUL_MAX_UNROLL);
+}
 
 function nextPowerOfTwo(x: number): number {
   return 2 ** Math.ceil(Math.log2(x));
@@ -74,6 +102,7 @@ function pruner(
     caps.maxWorkgroupSizeY,
   );
   const firstTileK = MATMUL_PARAM_VALUES.tileK[0];
+  const firstUnroll = matmulUnrollValues(problem)[0]!;
   return (config) => {
     const { variant, tileM, tileN, tileK, threadM, threadN, vec, unroll } = config;
     if (variant === "register" && tileK !== firstTileK) {
@@ -89,7 +118,7 @@ function pruner(
     }
     if (vec !== widestVec(problem.n, threadN)) return "vec narrower than possible";
     if (unroll > 4 && unroll > problem.k) return "unroll beyond k";
-    if (unroll * perThread > 2048) return "unrolled body too large";
+    if (unroll > firstUnroll && unroll * perThread > 2048) return "unrolled body too large";
     const x = tileN / threadN;
     const y = tileM / threadM;
     const cover = tileM === mCap && tileN === nCap;
@@ -122,7 +151,7 @@ export function matmulSpace(problem: MatmulProblem, caps: DeviceCaps): SearchSpa
   if (error) throw new RangeError(error);
   const params = (Object.keys(MATMUL_PARAM_VALUES) as (keyof MatmulConfig)[]).map((name) => ({
     name,
-    values: MATMUL_PARAM_VALUES[name],
+    values: name === "unroll" ? matmulUnrollValues(problem) : MATMUL_PARAM_VALUES[name],
   }));
   const prune = pruner(problem, caps);
   return {
@@ -143,7 +172,8 @@ export function matmulSpace(problem: MatmulProblem, caps: DeviceCaps): SearchSpa
 /**
  * The heuristic default, a pure function of problem and device limits: the register-blocked
  * kernel with a 4×4 per-thread tile and an 8×8 workgroup (a 32×32 tile of C), widest vector
- * access that divides n, k unrolled by 4 — the shape GPU libraries such as TF.js's WebGPU backend
+ * access that divides n, k unrolled by 4 (or by the smallest factor that keeps a long k loop
+ * within the loop budget, see {@linkcode matmulUnrollValues}) — the shape GPU libraries such as TF.js's WebGPU backend
  * hand-pick. It shrinks for small problems and small device limits, and is always in
  * {@linkcode matmulSpace}.
  *
@@ -186,6 +216,6 @@ export function defaultMatmulConfig(problem: MatmulProblem, caps: DeviceCaps): M
     threadM,
     threadN,
     vec: widestVec(problem.n, threadN),
-    unroll: 4,
+    unroll: matmulUnrollValues(problem)[0]!,
   };
 }
