@@ -28,6 +28,12 @@ export interface TrialRecord {
   readonly p80Ms?: number;
   /** Short error message for failed candidates. */
   readonly error?: string;
+  /**
+   * For a `"timeout"` or `"device_lost"` trial (a failure of the environment, not of the config):
+   * how many runs tried this config and failed that way. Later runs retry such a trial until it
+   * has failed `MAX_ENVIRONMENT_ATTEMPTS` times (absent counts as 1).
+   */
+  readonly attempts?: number;
 }
 
 /** Timing of one config inside a tune result. */
@@ -78,7 +84,9 @@ export interface TuneOptions {
    */
   strategy?: string | SearchStrategy;
   /**
-   * Maximum number of candidates evaluated (the default config is measured in addition).
+   * Maximum number of candidates evaluated (the default config is measured in addition). A
+   * strategy may propose a config it has already seen at no cost, up to twice the size of the
+   * space plus 1000 times in all; beyond that the search stops as `"max-evals"`.
    * @default {32}
    */
   maxEvals?: number;
