@@ -159,7 +159,12 @@ function toEvaluation(trial: TrialRecord): Evaluation {
 /**
  * Tunes one problem: returns the best config, its time and GFLOPS, the heuristic default's time
  * measured in the same run, and the speedup. A complete cached result for this device is returned
- * without new trials unless `force` is set.
+ * without new trials unless `force` is set, or some of its trials failed because of the
+ * environment (`"timeout"`, `"device_lost"`) fewer than {@linkcode MAX_ENVIRONMENT_ATTEMPTS}
+ * times: those are retried. Only a finished search marks the entry complete; nothing marks it
+ * incomplete again. A device lost by an in-process candidate is reopened (`Gpu.reopen()`), or the
+ * tune stops with a `DeviceLostError`. A strategy that keeps proposing configs it has already
+ * seen is stopped like any other (see `maxEvals`).
  *
  * @example Tune a 256³ matmul with 8 random candidates
  * ```ts ignore

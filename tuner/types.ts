@@ -117,7 +117,8 @@ export interface TuneOptions {
    */
   cacheDir?: string | null;
   /**
-   * Retune even when the cache has a result.
+   * Retune even when the cache has a result (earlier trials are then run again, not replayed). An
+   * aborted forced run only adds its trials: a complete entry stays complete.
    * @default {false}
    */
   force?: boolean;
@@ -148,7 +149,7 @@ export interface TuneOptions {
    * `{ ioStage: [1] }` for attention on a driver that compiles the other variant slowly). The
    * default config is taken inside that subspace too (the family default with the fixed values),
    * so the speedup compares with it; a cached result outside the subspace is not reused, and the
-   * entry is not marked complete.
+   * run does not mark the entry complete (an entry that was complete stays complete).
    */
   fix?: Readonly<Record<string, readonly ParamValue[]>>;
   /** Called with the reason whenever the worker subprocess is restarted. */
