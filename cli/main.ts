@@ -4,7 +4,9 @@
  * `deno task tune [options]`).
  *
  * Exit codes: 0 success, 1 unexpected failure (a bug; `WGTUNE_DEBUG=1` prints the stack),
- * 2 user error (one line on stderr: `wgtune: error: <message>`), 130 interrupted by Ctrl-C.
+ * 2 user error (one line on stderr: `wgtune: error: <message>`), 3 `tune` found no correct config
+ * for at least one problem (the report is printed), 4 the GPU device was lost and could not be
+ * reopened, 130 interrupted by Ctrl-C. The same list is printed by `wgtune tune --help`.
  *
  * @module
  */
@@ -17,7 +19,15 @@ import {
   DEFAULT_STRATEGY,
   DEFAULT_TIME_LIMIT_S,
 } from "./defaults.ts";
-import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.ts";
+import {
+  EXIT_BUG,
+  EXIT_DEVICE_LOST,
+  EXIT_INTERRUPTED,
+  EXIT_NO_CORRECT_CONFIG,
+  EXIT_OK,
+  EXIT_USAGE,
+  reportError,
+} from "./errors.ts";
 import { writeErr, writeOut } from "./io.ts";
 import { TOOL } from "./report.ts";
 import { tuneCommand, type TuneCommandOptions } from "./tune_command.ts";
@@ -25,6 +35,16 @@ import { devicesCommand } from "./devices_command.ts";
 import { addCacheCommands } from "./cache_command.ts";
 import { KERNELS } from "../kernels/registry.ts";
 import { STRATEGIES } from "../search/registry.ts";
+
+/** The exit codes of `wgtune tune`, as printed by its `--help`. */
+export const EXIT_CODES_HELP = `Exit codes:
+  ${EXIT_OK}    every problem has a correct tuned config
+  ${EXIT_BUG}    unexpected failure (a bug; WGTUNE_DEBUG=1 prints the stack)
+  ${EXIT_USAGE}    bad option, shape, --fix or cache directory; a shape too large for the device;
+       no adapter (nothing is tuned: every shape is checked first)
+  ${EXIT_NO_CORRECT_CONFIG}    no config ran correctly for at least one problem (the report is printed)
+  ${EXIT_DEVICE_LOST}    the GPU device was lost and could not be reopened
+  ${EXIT_INTERRUPTED}  interrupted by Ctrl-C`;
 
 /** Builds the command tree; `setExitCode` receives the exit code of the command that ran. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -79,7 +99,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--cache-dir <dir>", "cache directory (default: $WGTUNE_CACHE_DIR or ~/.cache/wgtune)")
     .option("--force", "retune even when the cache has a result")
     .option("--json", "print one JSON document on stdout instead of the table")
-    .addHelpText("after", `\nDefault problems (without --shape):\n${defaultSets}`)
+    .addHelpText(
+      "after",
+      `\nDefault problems (without --shape):\n${defaultSets}\n\n${EXIT_CODES_HELP}`,
+    )
     .action(async (options: TuneCommandOptions) => {
       setExitCode(await tuneCommand(options));
     });

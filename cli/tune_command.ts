@@ -2,6 +2,9 @@
  * `wgtune tune`: tunes one op for a list of shapes (or the embedded default set) on one device,
  * with progress on stderr and a table (or one JSON document) on stdout. Ctrl-C stops the search,
  * prints what was tuned so far and exits with 130; every finished trial is already in the cache.
+ * Every shape is checked on the device (parse, device limits, `--fix`) before any is tuned; a
+ * failure while tuning still prints the report of the shapes tuned before it. A run in which no
+ * config of some problem ran correctly exits with 3 (`EXIT_NO_CORRECT_CONFIG`).
  *
  * @module
  */
@@ -10,7 +13,7 @@ import { getKernel } from "../kernels/registry.ts";
 import { getStrategy } from "../search/registry.ts";
 import { parseFixSpec } from "../search/space.ts";
 import { DEFAULT_CAPS, type ParamValue } from "../kernels/types.ts";
-import { tune } from "../tuner/tune.ts";
+import { checkTunable, tune } from "../tuner/tune.ts";
 import type { TuneResult } from "../tuner/types.ts";
 import {
   DEFAULT_CANDIDATE_TIMEOUT_S,
@@ -18,7 +21,13 @@ import {
   DEFAULT_SHAPES,
   DEFAULT_TIME_LIMIT_S,
 } from "./defaults.ts";
-import { EXIT_INTERRUPTED, EXIT_OK, UsageError } from "./errors.ts";
+import {
+  EXIT_INTERRUPTED,
+  EXIT_NO_CORRECT_CONFIG,
+  EXIT_OK,
+  oneLine,
+  UsageError,
+} from "./errors.ts";
 import { stderrIsTerminal, terminalColumns, writeErr, writeOut } from "./io.ts";
 import {
   BACKENDS,
@@ -105,6 +114,19 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
   const force = options.force ?? false;
 
   const gpu = await openDevice({ backend });
+  // Every shape is checked on this device (its limits, --fix) before any is tuned, so that a bad
+  // later shape cannot cost the results of the shapes before it.
+  for (const { shape, problem } of problems) {
+    try {
+      checkTunable(gpu, { op: family.name, problem }, fix ? { fix } : {});
+    } catch (error) {
+      gpu.close();
+      if (error instanceof RangeError || error instanceof TypeError) {
+        throw new UsageError(`--shape ${shape}: ${oneLine(error)}`);
+      }
+      throw error;
+    }
+  }
   const isTty = stderrIsTerminal();
   const progress = new Progress({
     write: writeErr,
@@ -123,6 +145,8 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
   };
   Deno.addSignalListener("SIGINT", onSigint);
   const done: { name: string; shape: string; result: TuneResult }[] = [];
+  // An error while tuning (a lost device, a full disk) is thrown after the report of what was done.
+  let failure: { error: unknown } | undefined;
   try {
     writeErr(
       `wgtune: device ${gpu.backend}: ${gpu.info.description || gpu.info.device} ` +
@@ -148,6 +172,8 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
       progress.finishProblem(result);
       done.push({ name, shape, result });
     }
+  } catch (error) {
+    failure = { error };
   } finally {
     progress.clear();
     Deno.removeSignalListener("SIGINT", onSigint);
@@ -182,5 +208,15 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
     writeOut(`${formatResultTable(done)}\n`);
   }
   gpu.close();
-  return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  if (failure) throw failure.error;
+  if (interrupted) return EXIT_INTERRUPTED;
+  const failed = done.filter(({ result }) => !Number.isFinite(result.best.timeMs));
+  if (failed.length > 0) {
+    writeErr(
+      `wgtune: no config ran correctly for ${failed.map(({ name }) => name).join(", ")} ` +
+        `(exit code ${EXIT_NO_CORRECT_CONFIG})\n`,
+    );
+    return EXIT_NO_CORRECT_CONFIG;
+  }
+  return EXIT_OK;
 }

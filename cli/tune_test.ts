@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { GPU_AVAILABLE } from "../tests/gpu_fixture.ts";
+import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
+import { DeviceLostError } from "../gpu/device.ts";
 import { runCli, tempCacheDir } from "./_run.ts";
+import { EXIT_DEVICE_LOST, EXIT_NO_CORRECT_CONFIG, EXIT_USAGE, reportError } from "./errors.ts";
+import { EXIT_CODES_HELP } from "./main.ts";
 
 const BACKEND = Deno.env.get("WGTUNE_TEST_BACKEND") ?? "auto";
 
@@ -112,4 +115,104 @@ Deno.test({
       await cleanup();
     }
   },
+});
+
+/** Trials in the cache directory (0 when nothing was written). */
+async function trialsIn(dir: string): Promise<number> {
+  try {
+    await Deno.stat(dir);
+  } catch {
+    return 0;
+  }
+  return await cacheTrials(dir);
+}
+
+Deno.test({
+  name:
+    "wgtune tune checks every shape before tuning any, when a later shape exceeds the device or --fix",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const side = Math.ceil(Math.sqrt(gpu.caps.maxStorageBufferBindingSize / 4)) + 1;
+    const cases = [
+      { args: ["--shape", "8x8x8", `${side}x1x${side}`], shape: `${side}x1x${side}` },
+      { args: ["--shape", "8x8x8", "9x9x9", "--fix", "vec=4"], shape: "9x9x9" },
+    ];
+    for (const { args, shape } of cases) {
+      const { dir, cleanup } = await tempCacheDir();
+      try {
+        const run = await runCli([
+          "tune",
+          ...args,
+          "--max-evals",
+          "1",
+          "--backend",
+          BACKEND,
+          "--cache-dir",
+          dir,
+        ]);
+        assert.equal(await trialsIn(dir), 0, `nothing was tuned: ${run.stderr}`);
+        assert.doesNotMatch(run.stderr, /trial \d/);
+        assert.equal(run.code, EXIT_USAGE, run.stderr);
+        assert.match(run.stderr, new RegExp(`wgtune: error: --shape ${shape}: `));
+      } finally {
+        await cleanup();
+      }
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "wgtune tune exits with EXIT_NO_CORRECT_CONFIG and still prints the report, when no config of a problem runs correctly",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const { dir, cleanup } = await tempCacheDir();
+    try {
+      // A candidate timeout far below any candidate's run time: every trial times out.
+      const run = await runCli([
+        "tune",
+        "--shape",
+        "8x8x8",
+        "--max-evals",
+        "1",
+        "--candidate-timeout",
+        "0.000001",
+        "--backend",
+        BACKEND,
+        "--cache-dir",
+        dir,
+        "--json",
+      ]);
+      assert.equal(run.code, EXIT_NO_CORRECT_CONFIG, run.stderr);
+      assert.equal(EXIT_NO_CORRECT_CONFIG, 3);
+      assert.match(run.stderr, /no config ran correctly for matmul 8x8x8 f32/);
+      const report = JSON.parse(run.stdout);
+      assertTuneReport(report);
+      assert.equal(report.results.length, 1);
+      assert.equal(report.results[0].best.timeMs, null);
+    } finally {
+      await cleanup();
+    }
+  },
+});
+
+Deno.test("wgtune tune --help lists the exit codes", async () => {
+  const run = await runCli(["tune", "--help"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.stdout.includes(EXIT_CODES_HELP), run.stdout);
+  assert.match(
+    EXIT_CODES_HELP,
+    new RegExp(`\\n  ${EXIT_NO_CORRECT_CONFIG} +no config ran correctly`),
+  );
+  assert.match(EXIT_CODES_HELP, new RegExp(`\\n  ${EXIT_DEVICE_LOST} +the GPU device was lost`));
+});
+
+Deno.test("reportError() prints one line and returns EXIT_DEVICE_LOST for a DeviceLostError", () => {
+  const lines: string[] = [];
+  const code = reportError(new DeviceLostError("no 'deno' adapter"), (t) => lines.push(t));
+  assert.equal(code, EXIT_DEVICE_LOST);
+  assert.deepEqual(lines, [
+    "wgtune: error: the GPU device was lost and could not be reopened: no 'deno' adapter\n",
+  ]);
 });

@@ -54,6 +54,22 @@ export interface Gpu {
   readonly closed: boolean;
   /** Destroys the device; `closed` becomes true. Closing twice is harmless. */
   close(): void;
+  /**
+   * Replaces a lost (or destroyed) device by a new one from the same backend, with the same
+   * features and limits; `device` then returns the new one. Throws {@linkcode DeviceLostError}
+   * when no device with the same fingerprint can be opened. Absent on devices not opened by
+   * {@linkcode openDevice}.
+   */
+  reopen?(): Promise<void>;
+}
+
+/** Thrown by `Gpu.reopen()` when a lost device cannot be replaced by an identical one. */
+export class DeviceLostError extends Error {
+  /** Creates the error; `detail` says why no replacement could be opened. */
+  constructor(detail: string) {
+    super(`the GPU device was lost and could not be reopened: ${detail}`);
+    this.name = "DeviceLostError";
+  }
 }
 
 /** Thrown by {@linkcode openDevice} when no WebGPU adapter can be found. */
@@ -179,6 +195,62 @@ export async function openDevice(options: OpenDeviceOptions = {}): Promise<Gpu> 
     }
   }
   if (!found) throw new NoAdapterError(`backend '${backend}'`);
+  const opened = await openOn(found);
+  let device = opened.device;
+  let closed = false;
+  return {
+    get device() {
+      return device;
+    },
+    backend: found.backend,
+    info: opened.info,
+    features: opened.features,
+    limits: opened.limits,
+    caps: capsFromDevice(device),
+    hasTimestamps: device.features.has("timestamp-query"),
+    fingerprint: opened.fingerprint,
+    get closed() {
+      return closed;
+    },
+    close() {
+      closed = true;
+      device.destroy();
+    },
+    async reopen() {
+      if (closed) throw new DeviceLostError("the device was closed");
+      let again: { adapter: GPUAdapter; backend: string } | undefined;
+      try {
+        again = found.backend === "deno" ? await denoAdapter(powerPreference) : await dawnAdapter();
+      } catch (error) {
+        throw new DeviceLostError((error as Error).message);
+      }
+      if (!again || again.backend !== found.backend) {
+        throw new DeviceLostError(`no '${found.backend}' adapter is available any more`);
+      }
+      const fresh = await openOn(again).catch((error: Error) => {
+        throw new DeviceLostError(error.message);
+      });
+      if (fresh.fingerprint.hash !== opened.fingerprint.hash) {
+        fresh.device.destroy();
+        throw new DeviceLostError(
+          `the new device differs (fingerprint ${fresh.fingerprint.hash}, expected ` +
+            `${opened.fingerprint.hash})`,
+        );
+      }
+      device.destroy();
+      device = fresh.device;
+    },
+  };
+}
+
+/** Opens a device on `found`'s adapter with the wanted features and its maximum limits. */
+async function openOn(found: { adapter: GPUAdapter; backend: string }): Promise<{
+  device: GPUDevice;
+  info: AdapterSummary;
+  features: string[];
+  limits: Record<string, number>;
+  fingerprint: DeviceFingerprint;
+}> {
   const { adapter } = found;
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   const requiredLimits: Record<string, number> = {};
@@ -201,22 +273,5 @@ export async function openDevice(options: OpenDeviceOptions = {}): Promise<Gpu> 
     features,
     limits,
   });
-  let closed = false;
-  return {
-    device,
-    backend: found.backend,
-    info,
-    features,
-    limits,
-    caps: capsFromDevice(device),
-    hasTimestamps: device.features.has("timestamp-query"),
-    fingerprint,
-    get closed() {
-      return closed;
-    },
-    close() {
-      closed = true;
-      device.destroy();
-    },
-  };
+  return { device, info, features, limits, fingerprint };
 }

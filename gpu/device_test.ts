@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
-import { openDevice } from "./device.ts";
+import { DeviceLostError, openDevice } from "./device.ts";
 import { computeFingerprint, type FingerprintFields } from "./fingerprint.ts";
 
 const fields: FingerprintFields = {
@@ -55,5 +55,40 @@ Deno.test({
     assert.equal(gpu.hasTimestamps, gpu.features.includes("timestamp-query"));
     assert.ok(gpu.fingerprint.slug.startsWith(gpu.backend.replace(/[^a-z0-9]+/g, "-")));
     assert.equal(gpu.fingerprint.fields.runtime, `deno-${Deno.version.deno}`);
+  },
+});
+
+Deno.test({
+  name:
+    "Gpu.reopen() replaces a lost device by a working one with the same fingerprint, and refuses after close()",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const backend = (Deno.env.get("WGTUNE_TEST_BACKEND") ?? "auto") as "auto" | "deno" | "dawn";
+    const gpu = await openDevice({ backend });
+    const lost = gpu.device;
+    lost.destroy();
+    assert.equal((await lost.lost).reason, "destroyed");
+    await gpu.reopen!();
+    assert.notEqual(gpu.device, lost);
+    // The new device works: a buffer round trip.
+    const buffer = gpu.device.createBuffer({
+      size: 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const source = gpu.device.createBuffer({
+      size: 4,
+      usage: GPUBufferUsage.COPY_SRC,
+      mappedAtCreation: true,
+    });
+    new Uint32Array(source.getMappedRange()).set([7]);
+    source.unmap();
+    const encoder = gpu.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(source, 0, buffer, 0, 4);
+    gpu.device.queue.submit([encoder.finish()]);
+    await buffer.mapAsync(GPUMapMode.READ);
+    assert.equal(new Uint32Array(buffer.getMappedRange())[0], 7);
+    buffer.unmap();
+    gpu.close();
+    await assert.rejects(gpu.reopen!(), DeviceLostError);
   },
 });

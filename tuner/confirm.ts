@@ -73,12 +73,15 @@ export async function confirmFastest(
   while (top > 0 && rounds > 0 && !stopped()) {
     const leader = fastest();
     if (leader === undefined || confirmedKeys.has(configKey(leader.config))) break;
-    // Only configs that could still win: faster than every confirmed one.
+    // Only configs that could still win: not slower than every confirmed one. A tie counts (the
+    // leader may tie the best confirmed time), so the leader itself is always in the batch.
     const bar = Math.min(...confirmed.map((t) => t.timeMs!));
     const batch = [...current.values()]
-      .filter((t) => !confirmedKeys.has(configKey(t.config)) && t.timeMs! < bar)
+      .filter((t) => !confirmedKeys.has(configKey(t.config)) && t.timeMs! <= bar)
       .sort((a, b) => a.timeMs! - b.timeMs!)
       .slice(0, top);
+    // Every round confirms at least one config; an empty batch would spin without awaiting.
+    if (batch.length === 0) break;
     if (extraKey !== undefined && current.has(extraKey) && !confirmedKeys.has(extraKey)) {
       if (!batch.some((t) => configKey(t.config) === extraKey)) batch.push(current.get(extraKey)!);
     }

@@ -53,3 +53,58 @@ Deno.test("confirmFastest() uses the median, skips failed re-runs, and honors st
   });
   assert.equal(stopped.confirmed.length, 0);
 });
+
+/**
+ * Runs `body` (module source that posts one message) in a worker, terminated after `timeoutMs`:
+ * a loop that never awaits cannot be stopped by a timer on its own thread, so a regression
+ * fails the test instead of hanging it.
+ */
+async function inWorker(body: string, timeoutMs: number): Promise<unknown> {
+  const url = URL.createObjectURL(new Blob([body], { type: "application/typescript" }));
+  const worker = new Worker(url, { type: "module" });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      worker.onmessage = (event) => resolve(event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new Error(event.message));
+      };
+    });
+  } finally {
+    clearTimeout(timer);
+    worker.terminate();
+    URL.revokeObjectURL(url);
+  }
+}
+
+Deno.test("confirmFastest() terminates and confirms the winner, when an unconfirmed trial ties the best confirmed time", async () => {
+  const confirm = new URL("./confirm.ts", import.meta.url).href;
+  // Config 2 is measured first at 2 ms; config 1 looked faster (1 ms) but its median is 2 ms too:
+  // after the first round the unconfirmed config 2 ties the confirmed config 1 and leads.
+  const answer = await inWorker(
+    `import { confirmFastest } from ${JSON.stringify(confirm)};
+    const ok = (x: number, timeMs: number) => ({ config: { x }, status: "ok" as const, timeMs });
+    const calls: unknown[] = [];
+    const timeAgain = (config: { x?: unknown }) => {
+      calls.push(config.x);
+      return Promise.resolve(2);
+    };
+    const result = await confirmFastest([ok(2, 2), ok(1, 1), ok(3, 2)], timeAgain, {
+      top: 1,
+      rounds: 2,
+    });
+    (globalThis as unknown as Worker).postMessage({ ...result, calls });`,
+    20_000,
+  ) as { confirmed: TrialRecord[]; winner: TrialRecord; calls: number[] };
+  const confirmedKeys = answer.confirmed.map((t) => t.config.x);
+  assert.ok(
+    confirmedKeys.includes(answer.winner.config.x as number),
+    `the winner ${JSON.stringify(answer.winner)} was confirmed: ${JSON.stringify(confirmedKeys)}`,
+  );
+  assert.equal(answer.winner.timeMs, 2);
+  // Each tied config is confirmed at most once: the loop makes progress every round.
+  assert.equal(new Set(confirmedKeys).size, confirmedKeys.length);
+  assert.ok(answer.calls.length <= 6, JSON.stringify(answer.calls));
+});

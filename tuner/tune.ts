@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { Gpu } from "../gpu/device.ts";
+import { DeviceLostError, type Gpu } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
-import type { Config, ParamValue, SearchSpace } from "../kernels/types.ts";
+import type { AnyKernelFamily, Config, ParamValue, SearchSpace } from "../kernels/types.ts";
 import { defaultCacheDir, type TuneCache, TuneCache as Cache } from "../cache/mod.ts";
 import type { CacheEntry } from "../cache/types.ts";
 import { getStrategy } from "../search/registry.ts";
@@ -36,6 +36,38 @@ function timed(config: Config, timeMs: number, flops: number): TimedConfig {
 const CONFIRM_ROUNDS = 2;
 
 /**
+ * How many runs may try a config whose trials failed because of the environment (`"timeout"`,
+ * `"device_lost"`), not because of the config: a later run retries such a trial (its record
+ * counts the runs in `attempts`) until it has failed this many times; then it is replayed.
+ *
+ * @example
+ * ```ts
+ * import { MAX_ENVIRONMENT_ATTEMPTS } from "./tune.ts";
+ * console.log(MAX_ENVIRONMENT_ATTEMPTS); // 3
+ * ```
+ */
+export const MAX_ENVIRONMENT_ATTEMPTS = 3;
+
+/** Device losses one in-process run recovers from (by reopening) before it stops. */
+const MAX_DEVICE_REOPENS = 3;
+
+/** Statuses that say the environment failed (the config may be fine). */
+const ENVIRONMENT_FAILURES: ReadonlySet<string> = new Set(["timeout", "device_lost"]);
+
+/** How many runs failed this trial because of the environment (0 for other statuses). */
+function environmentAttempts(trial: TrialRecord): number {
+  if (!ENVIRONMENT_FAILURES.has(trial.status)) return 0;
+  const attempts = trial.attempts;
+  return typeof attempts === "number" && Number.isInteger(attempts) && attempts >= 1 ? attempts : 1;
+}
+
+/** True for a trial that failed because of the environment and may be tried again. */
+function retryable(trial: TrialRecord): boolean {
+  const attempts = environmentAttempts(trial);
+  return attempts > 0 && attempts < MAX_ENVIRONMENT_ATTEMPTS;
+}
+
+/**
  * The default config within a subspace: the family default when it lies there, else the family
  * default with each fixed parameter set to its first allowed value, else the subspace's first
  * legal config. Throws a `RangeError` when the subspace has none.
@@ -60,6 +92,62 @@ function fixedDefault(
   return first.value;
 }
 
+/** Everything `tune()` derives from a request before it touches the cache or times anything. */
+interface PreparedProblem {
+  readonly family: AnyKernelFamily;
+  readonly problem: unknown;
+  readonly problemKey: string;
+  readonly space: SearchSpace;
+  readonly defaultConfig: Config;
+  readonly spaceSize: number;
+}
+
+function prepare(
+  gpu: Gpu,
+  request: TuneRequest,
+  fix: TuneOptions["fix"],
+): PreparedProblem {
+  const family = getKernel(request.op);
+  const problem = family.normalizeProblem(request.problem);
+  const problemKey = family.problemKey(problem);
+  const space = fix
+    ? restrictSpace(family.space(problem, gpu.caps), fix)
+    : family.space(problem, gpu.caps);
+  const defaultConfig = fix
+    ? fixedDefault(space, family.defaultConfig(problem, gpu.caps), fix)
+    : family.defaultConfig(problem, gpu.caps);
+  assertFitsDevice(family.generate(problem, defaultConfig, gpu.caps), gpu.caps);
+  let spaceSize = 0;
+  for (const _ of enumerateValid(space)) spaceSize++;
+  if (spaceSize === 0) {
+    throw new RangeError(`no config of ${family.name} fits ${problemKey} on this device`);
+  }
+  return { family, problem, problemKey, space, defaultConfig, spaceSize };
+}
+
+/**
+ * Checks, without tuning, timing or touching the cache, that `tune()` would accept the request
+ * on this device: the op and problem are valid, the problem fits the device's limits, and
+ * `options.fix` names parameters and values that leave legal configs. Throws the `RangeError` or
+ * `TypeError` that `tune()` would throw. The CLI checks every shape this way before tuning any.
+ *
+ * @example Check two problems before tuning either
+ * ```ts ignore
+ * import { checkTunable, openDevice, tune } from "@wgtune/wgtune";
+ * const gpu = await openDevice();
+ * const requests = [{ op: "matmul", problem: { m: 64, n: 64, k: 64 } }];
+ * for (const request of requests) checkTunable(gpu, request, { fix: { vec: [1] } });
+ * for (const request of requests) await tune(gpu, request, { fix: { vec: [1] } });
+ * ```
+ */
+export function checkTunable(
+  gpu: Gpu,
+  request: TuneRequest,
+  options: Pick<TuneOptions, "fix"> = {},
+): void {
+  prepare(gpu, request, options.fix);
+}
+
 function toEvaluation(trial: TrialRecord): Evaluation {
   return {
     config: trial.config,
@@ -71,7 +159,12 @@ function toEvaluation(trial: TrialRecord): Evaluation {
 /**
  * Tunes one problem: returns the best config, its time and GFLOPS, the heuristic default's time
  * measured in the same run, and the speedup. A complete cached result for this device is returned
- * without new trials unless `force` is set.
+ * without new trials unless `force` is set, or some of its trials failed because of the
+ * environment (`"timeout"`, `"device_lost"`) fewer than {@linkcode MAX_ENVIRONMENT_ATTEMPTS}
+ * times: those are retried. Only a finished search marks the entry complete; nothing marks it
+ * incomplete again. A device lost by an in-process candidate is reopened (`Gpu.reopen()`), or the
+ * tune stops with a `DeviceLostError`. A strategy that keeps proposing configs it has already
+ * seen is stopped like any other (see `maxEvals`).
  *
  * @example Tune a 256³ matmul with 8 random candidates
  * ```ts ignore
@@ -114,17 +207,12 @@ export async function tune(
   const strategy: SearchStrategy = typeof options.strategy === "object"
     ? options.strategy
     : getStrategy(options.strategy ?? "random");
-  const family = getKernel(request.op);
-  const problem = family.normalizeProblem(request.problem);
-  const problemKey = family.problemKey(problem);
+  const { family, problem, problemKey, space, defaultConfig, spaceSize } = prepare(
+    gpu,
+    request,
+    options.fix,
+  );
   const flops = family.flops(problem);
-  const space = options.fix
-    ? restrictSpace(family.space(problem, gpu.caps), options.fix)
-    : family.space(problem, gpu.caps);
-  const defaultConfig = options.fix
-    ? fixedDefault(space, family.defaultConfig(problem, gpu.caps), options.fix)
-    : family.defaultConfig(problem, gpu.caps);
-  assertFitsDevice(family.generate(problem, defaultConfig, gpu.caps), gpu.caps);
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const cache: TuneCache | undefined = cacheDir === null
     ? undefined
@@ -151,7 +239,12 @@ export async function tune(
     }
   }
 
-  if (cached && cached.complete && cached.best && !force && space.isValid(cached.best.config)) {
+  // A complete entry is reused, unless some of its trials failed because of the environment and
+  // may be retried (a bounded number of times: see MAX_ENVIRONMENT_ATTEMPTS).
+  if (
+    cached && cached.complete && cached.best && !force && space.isValid(cached.best.config) &&
+    !cached.trials.some((t) => retryable(t) && space.isValid(t.config))
+  ) {
     onEvent?.({ type: "cache-hit", op: family.name, problemKey });
     const defaultMs = cached.defaultTimeMs ?? Infinity;
     const result: TuneResult = {
@@ -171,7 +264,8 @@ export async function tune(
     return result;
   }
 
-  // Trials recorded by an interrupted run of the same problem are replayed, not re-run.
+  // Trials recorded by an interrupted run of the same problem are replayed, not re-run (except
+  // failures of the environment, retried a bounded number of times).
   const previous = new Map<string, TrialRecord>();
   if (cached && !force) {
     for (const trial of cached.trials) previous.set(configKey(trial.config), trial);
@@ -191,17 +285,39 @@ export async function tune(
   let bestMs = Infinity;
   let bestConfig: Config | undefined;
   let evaluations = 0;
+  let reopens = 0;
 
   const persist = async (patch: Parameters<TuneCache["recordTrials"]>[1]): Promise<void> => {
     if (cache) await cache.recordTrials(entryId, patch);
   };
 
+  /**
+   * After an in-process candidate lost the tuner's device, every later candidate would fail the
+   * same way: reopen it (the worker of process isolation is restarted by its runner instead), or
+   * stop with a `DeviceLostError` when it cannot be reopened or keeps being lost.
+   */
+  const recoverDevice = async (): Promise<void> => {
+    if (isolation === "process") return;
+    if (!gpu.reopen) throw new DeviceLostError("this device cannot be reopened");
+    if (++reopens > MAX_DEVICE_REOPENS) {
+      throw new DeviceLostError(`it was lost ${reopens} times in one run`);
+    }
+    await gpu.reopen();
+  };
+
   const runOne = async (config: Config): Promise<TrialRecord> => {
     const replayed = previous.get(configKey(config));
-    if (replayed) return replayed;
+    if (replayed && !retryable(replayed)) return replayed;
     const cutoffMs = Number.isFinite(bestMs) ? 3 * bestMs : Infinity;
-    const record = await runner.evaluate(config, cutoffMs);
+    let record = await runner.evaluate(config, cutoffMs);
+    if (ENVIRONMENT_FAILURES.has(record.status)) {
+      record = {
+        ...record,
+        attempts: environmentAttempts(replayed ?? record) + (replayed ? 1 : 0),
+      };
+    }
     await persist({ trials: [record], strategy: strategy.name });
+    if (record.status === "device_lost") await recoverDevice();
     return record;
   };
 
@@ -216,10 +332,6 @@ export async function tune(
     return evaluation;
   };
 
-  const spaceSize = [...enumerateValid(space)].length;
-  if (spaceSize === 0) {
-    throw new RangeError(`no config of ${family.name} fits ${problemKey} on this device`);
-  }
   onEvent?.({ type: "start", op: family.name, problemKey, spaceSize, maxEvals });
   try {
     return await search();
@@ -238,13 +350,27 @@ export async function tune(
       ...(Number.isFinite(defaultMs) ? { defaultTimeMs: defaultMs } : {}),
     });
 
+    // Strategies are plug-ins: one that keeps proposing configs it has already seen must still be
+    // stopped. Repeats are free, but the abort signal and the time limit are checked for them too,
+    // the event loop gets a turn now and then (so Ctrl-C and timers work), and beyond a generous
+    // allowance (twice the space, plus 1000) repeats end the search as a spent budget.
+    const maxRepeats = 2 * spaceSize + 1000;
+    let repeats = 0;
+    const checkStop = (): void => {
+      if (signal?.aborted) throw new SearchStopped("aborted");
+      if (performance.now() - started > timeLimitMs) throw new SearchStopped("time-limit");
+    };
     const evaluate = async (config: Config): Promise<Evaluation> => {
       const key = configKey(config);
       const known = seen.get(key);
-      if (known) return known;
-      if (signal?.aborted) throw new SearchStopped("aborted");
+      if (known) {
+        if (++repeats % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+        checkStop();
+        if (repeats > maxRepeats) throw new SearchStopped("max-evals");
+        return known;
+      }
+      checkStop();
       if (evaluations >= maxEvals) throw new SearchStopped("max-evals");
-      if (performance.now() - started > timeLimitMs) throw new SearchStopped("time-limit");
       evaluations++;
       if (!space.isValid(config)) {
         const invalid: TrialRecord = {
@@ -284,6 +410,7 @@ export async function tune(
       // With a single timed config there is nothing to rank: it wins without re-timing.
       const { confirmed, winner } = await confirmFastest(candidates, async (config) => {
         const again = await runner.evaluate(config, Infinity);
+        if (again.status === "device_lost") await recoverDevice();
         return again.status === "ok" ? again.timeMs : null;
       }, {
         top: candidates.length >= 2 ? confirmTop : 0,
@@ -309,6 +436,21 @@ export async function tune(
       if (winner) [bestMs, bestConfig] = [winner.timeMs!, winner.config];
     };
 
+    /**
+     * Earlier trials that failed because of the environment and that the strategy did not propose
+     * this time are retried too (outside the evaluation budget, within the time limit), so that
+     * every such trial reaches its bounded number of attempts and a complete entry becomes a cache
+     * hit again.
+     */
+    const retryEnvironmentFailures = async (): Promise<void> => {
+      for (const [key, trial] of previous) {
+        if (signal?.aborted || performance.now() - started > timeLimitMs) return;
+        if (seen.has(key) || !retryable(trial) || !space.isValid(trial.config)) continue;
+        note(await runOne(trial.config));
+        onEvent?.({ type: "trial", index: evaluations, maxEvals, trial: trials.at(-1)!, bestMs });
+      }
+    };
+
     let stoppedBy: TuneResult["stoppedBy"] = "exhausted";
     try {
       const prior = cache && options.warmStart !== false
@@ -330,10 +472,13 @@ export async function tune(
       if (!(error instanceof SearchStopped)) throw error;
       stoppedBy = error.reason;
     }
+    await retryEnvironmentFailures();
     if (signal?.aborted) stoppedBy = "aborted";
     else await confirmWinner();
-    // A search of a subspace (`fix`) does not complete the problem's entry.
-    await persist({ strategy: strategy.name, complete: stoppedBy !== "aborted" && !options.fix });
+    // A finished search completes the entry. Nothing un-completes one: a search of a subspace
+    // (`fix`) or an aborted run only adds trials to it, so the next plain tune stays a cache hit.
+    const completes = stoppedBy !== "aborted" && !options.fix;
+    await persist({ strategy: strategy.name, ...(completes ? { complete: true } : {}) });
 
     const best = bestConfig ?? defaultConfig;
     const result: TuneResult = {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
 import { configKey, enumerateValid } from "../search/space.ts";
 import type { SearchStrategy } from "../search/types.ts";
-import { tune } from "./tune.ts";
+import { MAX_ENVIRONMENT_ATTEMPTS, tune } from "./tune.ts";
+import { DeviceLostError } from "../gpu/device.ts";
 import { TuneCache } from "../cache/mod.ts";
 import { tempDir, trial } from "../cache/testdata/fixtures.ts";
 import { getKernel } from "../kernels/registry.ts";
@@ -48,6 +49,7 @@ Deno.test({
     assert.equal(result.stoppedBy === "max-evals" || result.stoppedBy === "exhausted", true);
     assert.equal(events.filter((e) => e.type === "trial").length, 3);
     assert.equal(events.at(-1)?.type, "done");
+    await assertCacheAgrees(gpu, cacheDir, result);
 
     // A second run is a cache hit with no new trials.
     const again: TuneEvent[] = [];
@@ -264,6 +266,7 @@ Deno.test({
       result.problemKey,
     );
     assert.equal(cached?.best?.timeMs, result.best.timeMs);
+    await assertCacheAgrees(gpu, dir.path, result);
     await assert.rejects(
       tune(gpu, { op: "matmul", problem }, { cacheDir: null, confirmTop: -1 }),
       (e: Error) => e instanceof RangeError && /'confirmTop'/.test(e.message),
@@ -343,5 +346,338 @@ Deno.test({
     // The earlier config was re-timed: its recorded time is a real median now, not 1e-6.
     const retimed = entry!.trials.find((t) => configKey(t.config) === configKey(earlier))!;
     assert.ok(retimed.timeMs! > 1e-6, `${retimed.timeMs}`);
+  },
+});
+
+/** Asserts that the cache entry's best is the winner `result` reports (config and time). */
+async function assertCacheAgrees(
+  gpu: Parameters<typeof tune>[0],
+  cacheDir: string,
+  result: Awaited<ReturnType<typeof tune>>,
+): Promise<void> {
+  const entry = await (await TuneCache.open(cacheDir, gpu.fingerprint)).get(
+    result.op,
+    result.kernelVersion,
+    result.problemKey,
+  );
+  assert.ok(entry?.best, "the entry has a best config");
+  assert.equal(configKey(entry.best.config), configKey(result.best.config));
+  assert.equal(entry.best.timeMs, result.best.timeMs);
+}
+
+/**
+ * A hostile strategy: evaluates the space's first config, then proposes it again forever. Its
+ * fuse fails the test (instead of hanging it) when the tuner never stops it.
+ */
+function repeating(fuse = 1_000_000): SearchStrategy & { proposals: () => number } {
+  let proposals = 0;
+  return {
+    name: "repeating",
+    proposals: () => proposals,
+    async search(space, evaluate) {
+      const first = enumerateValid(space).next().value!;
+      for (;;) {
+        if (++proposals > fuse) throw new Error("the tuner never stopped a repeating strategy");
+        await evaluate(first);
+      }
+    },
+  };
+}
+
+Deno.test({
+  name:
+    "tune() stops a strategy that keeps proposing a seen config, by budget, abort signal and time limit",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const base = { measureMs: 5, cacheDir: null, confirmTop: 0 } as const;
+    const byBudget = repeating();
+    const spent = await tune(gpu, { op: "matmul", problem }, {
+      ...base,
+      strategy: byBudget,
+      maxEvals: 2,
+    });
+    assert.equal(spent.stoppedBy, "max-evals");
+    assert.ok(byBudget.proposals() > 1);
+
+    // The signal is aborted by a timer: the loop must give the event loop a turn.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 0);
+    try {
+      const aborted = await tune(gpu, { op: "matmul", problem }, {
+        ...base,
+        strategy: repeating(),
+        maxEvals: 2,
+        signal: controller.signal,
+      });
+      assert.equal(aborted.stoppedBy, "aborted");
+    } finally {
+      clearTimeout(timer);
+    }
+
+    const late = await tune(gpu, { op: "matmul", problem }, {
+      ...base,
+      strategy: repeating(),
+      maxEvals: 2,
+      timeLimitMs: 1e-3,
+    });
+    assert.equal(late.stoppedBy, "time-limit");
+  },
+});
+
+Deno.test({
+  name:
+    "tune() leaves a complete entry complete, when a run with `fix` or an aborted forced run adds to it",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const options = { strategy: "random", maxEvals: 2, measureMs: 5, cacheDir: dir.path } as const;
+    const first = await tune(gpu, { op: "matmul", problem }, options);
+    const entry = () =>
+      TuneCache.open(dir.path, gpu.fingerprint).then((c) =>
+        c.get("matmul", first.kernelVersion, first.problemKey)
+      );
+    assert.equal((await entry())?.complete, true);
+
+    await tune(gpu, { op: "matmul", problem }, { ...options, fix: { vec: [1], unroll: [8] } });
+    assert.equal((await entry())?.complete, true, "a run with fix kept the entry complete");
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await tune(gpu, { op: "matmul", problem }, {
+      ...options,
+      force: true,
+      signal: controller.signal,
+    });
+    assert.equal(aborted.stoppedBy, "aborted");
+    assert.equal((await entry())?.complete, true, "an aborted forced run kept it complete");
+
+    const plain = await tune(gpu, { op: "matmul", problem }, options);
+    assert.equal(plain.fromCache, true);
+  },
+});
+
+Deno.test({
+  name:
+    "tune() retries timed-out trials of earlier runs a bounded number of times, counting attempts",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    // A timeout far below one candidate's run time: every trial times out.
+    const slow = {
+      strategy: "grid",
+      maxEvals: 1,
+      measureMs: 5,
+      cacheDir: dir.path,
+      confirmTop: 0,
+      candidateTimeoutMs: 1e-3,
+    } as const;
+    const attemptsOf = async (key: string) => {
+      const cache = await TuneCache.open(dir.path, gpu.fingerprint);
+      const family = getKernel("matmul");
+      const entry = await cache.get(
+        "matmul",
+        family.version,
+        family.problemKey(family.normalizeProblem(problem)),
+      );
+      return entry!.trials.find((t) => configKey(t.config) === key)!;
+    };
+    const first = await tune(gpu, { op: "matmul", problem }, slow);
+    const defaultKey = configKey(first.default.config);
+    assert.equal((await attemptsOf(defaultKey)).status, "timeout");
+    assert.equal((await attemptsOf(defaultKey)).attempts, 1);
+    for (let run = 2; run <= MAX_ENVIRONMENT_ATTEMPTS; run++) {
+      const again = await tune(gpu, { op: "matmul", problem }, slow);
+      assert.equal(again.fromCache, false);
+      assert.equal((await attemptsOf(defaultKey)).attempts, run, `run ${run} retried it`);
+    }
+    // Out of attempts: the record is replayed, not run again (even with a usable timeout).
+    const replayed = await tune(gpu, { op: "matmul", problem }, {
+      ...slow,
+      candidateTimeoutMs: 60_000,
+    });
+    assert.equal(replayed.default.timeMs, Infinity);
+    assert.equal((await attemptsOf(defaultKey)).attempts, MAX_ENVIRONMENT_ATTEMPTS);
+  },
+});
+
+Deno.test({
+  name:
+    "tune() retries a complete entry's timed-out default in a later run instead of replaying it, and the cache agrees with the result",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const family = getKernel("matmul");
+    const normalized = family.normalizeProblem(problem);
+    const defaultConfig = family.defaultConfig(normalized, gpu.caps);
+    const other = [...enumerateValid(family.space(normalized, gpu.caps))]
+      .find((c) => configKey(c) !== configKey(defaultConfig))!;
+    const cache = await TuneCache.open(dir.path, gpu.fingerprint);
+    await cache.recordTrials({
+      kernel: "matmul",
+      kernelVersion: family.version,
+      problemKey: family.problemKey(normalized),
+      problem: normalized,
+    }, {
+      trials: [
+        { config: defaultConfig, status: "timeout", timeMs: null, error: "too slow" },
+        { config: other, status: "ok", timeMs: 1 },
+      ],
+      defaultConfig,
+      complete: true,
+    });
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "grid",
+      maxEvals: 1,
+      measureMs: 5,
+      cacheDir: dir.path,
+    });
+    assert.equal(result.fromCache, false);
+    assert.ok(Number.isFinite(result.default.timeMs), "the default was run again");
+    await assertCacheAgrees(gpu, dir.path, result);
+  },
+});
+
+Deno.test({
+  name:
+    "tune() reopens the device after an in-process candidate lost it, and later candidates run on the new one",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    let proposals = 0;
+    const losing: SearchStrategy = {
+      name: "losing",
+      async search(space, evaluate) {
+        for (const config of enumerateValid(space)) {
+          // The device is lost (destroyed) right before the second proposal.
+          if (++proposals === 2) gpu.device.destroy();
+          await evaluate(config);
+        }
+      },
+    };
+    const before = gpu.device;
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: losing,
+      maxEvals: 4,
+      measureMs: 5,
+      cacheDir: null,
+      confirmTop: 0,
+    });
+    assert.notEqual(gpu.device, before);
+    const statuses = result.trials.map((t) => t.status);
+    assert.equal(statuses.filter((s) => s === "device_lost").length, 1, statuses.join(" "));
+    const lostAt = statuses.indexOf("device_lost");
+    assert.ok(statuses.slice(lostAt + 1).length >= 2);
+    assert.ok(statuses.slice(lostAt + 1).every((s) => s === "ok"), statuses.join(" "));
+  },
+});
+
+Deno.test({
+  name:
+    "tune() stops with a DeviceLostError, when an in-process candidate lost a device that cannot be reopened",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const real = await testGpu();
+    await real.reopen!(); // a device of this test's own
+    const device = real.device;
+    const { reopen: _, ...rest } = real;
+    const gpu = { ...rest, device };
+    const losing: SearchStrategy = {
+      name: "losing",
+      async search(space, evaluate) {
+        device.destroy();
+        for (const config of enumerateValid(space)) await evaluate(config);
+      },
+    };
+    try {
+      await assert.rejects(
+        tune(gpu, { op: "matmul", problem }, {
+          strategy: losing,
+          maxEvals: 3,
+          measureMs: 5,
+          cacheDir: null,
+        }),
+        DeviceLostError,
+      );
+    } finally {
+      await real.reopen!(); // the shared test device works again for later tests
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "tune() confirms lucky cached times of every config before choosing the winner and the default's time, even on ties",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const family = getKernel("matmul");
+    const normalized = family.normalizeProblem(problem);
+    const defaultConfig = family.defaultConfig(normalized, gpu.caps);
+    const legal = [...enumerateValid(family.space(normalized, gpu.caps))].slice(0, 6);
+    // An earlier, interrupted run recorded impossible times (all equal: ties) for six configs
+    // and the default.
+    const cache = await TuneCache.open(dir.path, gpu.fingerprint);
+    await cache.recordTrials({
+      kernel: "matmul",
+      kernelVersion: family.version,
+      problemKey: family.problemKey(normalized),
+      problem: normalized,
+    }, {
+      trials: [defaultConfig, ...legal].map((config) => ({ config, status: "ok", timeMs: 1e-6 })),
+      complete: false,
+    });
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "grid",
+      maxEvals: 2,
+      measureMs: 5,
+      cacheDir: dir.path,
+    });
+    assert.ok(
+      result.best.timeMs > 1e-6,
+      `the winner's time is a real median: ${result.best.timeMs}`,
+    );
+    assert.ok(result.default.timeMs > 1e-6, `so is the default's: ${result.default.timeMs}`);
+    assert.equal(result.speedup, result.default.timeMs / result.best.timeMs);
+    await assertCacheAgrees(gpu, dir.path, result);
+  },
+});
+
+Deno.test({
+  name:
+    "tune() re-times a default whose earlier time was lucky, so neither the winner nor the speedup rests on it",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    await using dir = await tempDir();
+    const family = getKernel("matmul");
+    const normalized = family.normalizeProblem(problem);
+    const defaultConfig = family.defaultConfig(normalized, gpu.caps);
+    const cache = await TuneCache.open(dir.path, gpu.fingerprint);
+    await cache.recordTrials({
+      kernel: "matmul",
+      kernelVersion: family.version,
+      problemKey: family.problemKey(normalized),
+      problem: normalized,
+    }, {
+      trials: [{ config: defaultConfig, status: "ok", timeMs: 1e-6 }],
+      defaultConfig,
+      defaultTimeMs: 1e-6,
+      complete: false,
+    });
+    const result = await tune(gpu, { op: "matmul", problem }, {
+      strategy: "random",
+      maxEvals: 2,
+      measureMs: 5,
+      cacheDir: dir.path,
+    });
+    assert.ok(result.default.timeMs > 1e-6, `${result.default.timeMs}`);
+    assert.ok(result.best.timeMs > 1e-6, `${result.best.timeMs}`);
+    const entry = await cache.get("matmul", family.version, result.problemKey);
+    assert.equal(entry?.defaultTimeMs, result.default.timeMs);
+    await assertCacheAgrees(gpu, dir.path, result);
   },
 });

@@ -28,6 +28,12 @@ export interface TrialRecord {
   readonly p80Ms?: number;
   /** Short error message for failed candidates. */
   readonly error?: string;
+  /**
+   * For a `"timeout"` or `"device_lost"` trial (a failure of the environment, not of the config):
+   * how many runs tried this config and failed that way. Later runs retry such a trial until it
+   * has failed `MAX_ENVIRONMENT_ATTEMPTS` times (absent counts as 1).
+   */
+  readonly attempts?: number;
 }
 
 /** Timing of one config inside a tune result. */
@@ -78,7 +84,9 @@ export interface TuneOptions {
    */
   strategy?: string | SearchStrategy;
   /**
-   * Maximum number of candidates evaluated (the default config is measured in addition).
+   * Maximum number of candidates evaluated (the default config is measured in addition). A
+   * strategy may propose a config it has already seen at no cost, up to twice the size of the
+   * space plus 1000 times in all; beyond that the search stops as `"max-evals"`.
    * @default {32}
    */
   maxEvals?: number;
@@ -109,7 +117,8 @@ export interface TuneOptions {
    */
   cacheDir?: string | null;
   /**
-   * Retune even when the cache has a result.
+   * Retune even when the cache has a result (earlier trials are then run again, not replayed). An
+   * aborted forced run only adds its trials: a complete entry stays complete.
    * @default {false}
    */
   force?: boolean;
@@ -140,7 +149,7 @@ export interface TuneOptions {
    * `{ ioStage: [1] }` for attention on a driver that compiles the other variant slowly). The
    * default config is taken inside that subspace too (the family default with the fixed values),
    * so the speedup compares with it; a cached result outside the subspace is not reused, and the
-   * entry is not marked complete.
+   * run does not mark the entry complete (an entry that was complete stays complete).
    */
   fix?: Readonly<Record<string, readonly ParamValue[]>>;
   /** Called with the reason whenever the worker subprocess is restarted. */
