@@ -438,3 +438,22 @@ Deno.test("TuneCache.recordTrials() loses nothing, when two processes record con
   assert.equal(shared.strategy, "grid");
   assert.deepEqual(await namesIn(dir.path), [path.basename(cache.path)]);
 });
+
+Deno.test("TuneCache.recordTrials() keeps the confirmed winner as best, when another writer records a lucky unconfirmed time", async () => {
+  await using dir = await tempDir();
+  const fingerprint = await testFingerprint("a");
+  const a = await TuneCache.open(dir.path, fingerprint);
+  const b = await TuneCache.open(dir.path, fingerprint);
+  const confirmed = (tile: number, timeMs: number) =>
+    ({ ...trial(tile, timeMs), confirmed: true }) as ReturnType<typeof trial>;
+  await a.recordTrials(MATMUL_KEY, { trials: [trial(8, 1.1), trial(16, 1.3)] });
+  await b.recordTrials(MATMUL_KEY, { trials: [trial(16, 0.4)] }); // b: one lucky timing
+  await a.recordTrials(MATMUL_KEY, {
+    trials: [confirmed(8, 1.0), confirmed(16, 1.2)],
+    complete: true,
+  });
+  await b.recordTrials(MATMUL_KEY, { trials: [trial(16, 0.5)] }); // b: another one
+  const entry = await a.get(kernel, kernelVersion, problemKey);
+  assert.deepEqual(entry?.best, { config: { tile: 8 }, timeMs: 1.0 });
+  assert.deepEqual(entry?.trials.map((t) => t.timeMs), [1.0, 1.2]);
+});

@@ -146,6 +146,9 @@ class Checker {
     }
     if (record.error === undefined || record.error === null) delete trial.error;
     else this.string(record.error, at(where, "error"));
+    // Winner confirmation marks a time that is a median of several timings (see `isConfirmed`).
+    if (record.confirmed === undefined || record.confirmed === null) delete trial.confirmed;
+    else this.boolean(record.confirmed, at(where, "confirmed"));
     return trial as unknown as TrialRecord;
   }
 

@@ -204,3 +204,15 @@ Deno.test("validateFingerprint() accepts computed fingerprints and rejects a slu
     RangeError,
   );
 });
+
+Deno.test("validateTrialRecord() keeps a boolean 'confirmed' and refuses any other value", () => {
+  const confirmed = { ...trial(8, 1), confirmed: true };
+  assert.equal(
+    (validateTrialRecord(confirmed, "t", "file") as { confirmed?: boolean }).confirmed,
+    true,
+  );
+  assert.throws(
+    () => validateTrialRecord({ ...trial(8, 1), confirmed: "yes" }, "t", "file"),
+    /'t.confirmed' must be a boolean/,
+  );
+});
