@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import path from "node:path";
-import { CacheDirError } from "./errors.ts";
+import { CacheDirError, CacheFormatError } from "./errors.ts";
 import { serializeCacheFile } from "./serialize.ts";
 import { TuneCache } from "./tune_cache.ts";
 import {
@@ -230,7 +230,7 @@ for (
     ["invalid JSON", "{ this is not json"],
     ["a wrong schema", JSON.stringify({ format: "wgtune-cache", formatVersion: 1, entries: [] })],
     ["a wrong format tag", JSON.stringify({ format: "kernel-tuner", formatVersion: 1 })],
-    ["a newer format version", JSON.stringify({ format: "wgtune-cache", formatVersion: 2 })],
+    ["a format version of 0", JSON.stringify({ format: "wgtune-cache", formatVersion: 0 })],
     ["an empty file", ""],
   ]
 ) {
@@ -461,4 +461,73 @@ Deno.test("TuneCache.recordTrials() keeps the confirmed winner as best, when ano
   const entry = await a.get(kernel, kernelVersion, problemKey);
   assert.deepEqual(entry?.best, { config: { tile: 8 }, timeMs: 1.0 });
   assert.deepEqual(entry?.trials.map((t) => t.timeMs), [1.0, 1.2]);
+});
+
+Deno.test("TuneCache leaves a file of a newer format version untouched and refuses to write it, in one line", async () => {
+  await using dir = await tempDir();
+  const { messages, onWarning } = warnings();
+  const cache = await TuneCache.open(dir.path, await testFingerprint("a"), { onWarning });
+  await cache.recordTrials(MATMUL_KEY, { trials: [trial(8, 1)] });
+  const newer = JSON.parse(await Deno.readTextFile(cache.path));
+  newer.formatVersion = 2;
+  newer.entries = { "whatever the new format holds": [1, 2, 3] };
+  const text = JSON.stringify(newer);
+  await writeRaw(cache, text);
+  const refused = (error: Error) =>
+    error instanceof CacheFormatError && !error.message.includes("\n") &&
+    error.message.includes(cache.path) &&
+    /written by a newer wgtune \(formatVersion 2/.test(error.message);
+  await assert.rejects(() => cache.get(kernel, kernelVersion, problemKey), refused);
+  await assert.rejects(() => cache.entries(), refused);
+  await assert.rejects(() => cache.recordTrials(MATMUL_KEY, { trials: [trial(16, 1)] }), refused);
+  await assert.rejects(() => cache.pruneStale({ matmul: 5 }), refused);
+  assert.equal(await Deno.readTextFile(cache.path), text, "the newer file is unchanged");
+  assert.deepEqual(await namesIn(dir.path), [path.basename(cache.path)], "nothing set aside");
+  assert.deepEqual(messages, []);
+});
+
+Deno.test("TuneCache keeps the valid entries and trials of a file, when one trial is invalid", async () => {
+  await using dir = await tempDir();
+  const { messages, onWarning } = warnings();
+  const cache = await TuneCache.open(dir.path, await testFingerprint("a"), { onWarning });
+  const other = { ...MATMUL_KEY, problemKey: "other" };
+  await cache.recordTrials(MATMUL_KEY, { trials: [trial(8, 1), trial(16, 0.5), trial(32, 2)] });
+  await cache.recordTrials(other, { trials: [trial(8, 3)], complete: true });
+  const data = JSON.parse(await Deno.readTextFile(cache.path));
+  data.entries["matmul@v1/f32_b1_m64_n64_k64"].trials[1].status = "fast"; // the best one
+  const text = JSON.stringify(data);
+  await writeRaw(cache, text);
+  const entry = await cache.get(kernel, kernelVersion, problemKey);
+  assert.deepEqual(entry?.trials.map((t) => t.config.tile), [8, 32]);
+  assert.deepEqual(entry?.best, { config: { tile: 8 }, timeMs: 1 }, "best recomputed");
+  assert.equal((await cache.get(kernel, kernelVersion, "other"))?.complete, true);
+  assert.equal(messages.length, 1);
+  assert.match(
+    messages[0]!,
+    /^cache file '.*' holds 1 invalid record\(s\); kept its 2 valid entries and a copy of the original at '.*\.corrupt-.*\.json' \(first: 'entries\[.*\]\.trials\[1\]\.status' must be one of .*\(dropped the trial\)\)$/,
+  );
+  const aside = (await namesIn(dir.path)).find((name) => name.includes(".corrupt-"))!;
+  assert.equal(await Deno.readTextFile(path.join(dir.path, aside)), text, "original kept");
+  // The live file is valid again: no second warning, and writes go on.
+  await cache.recordTrials(MATMUL_KEY, { trials: [trial(64, 0.7)] });
+  assert.equal((await cache.get(kernel, kernelVersion, problemKey))?.best?.timeMs, 0.7);
+  assert.equal(messages.length, 1);
+});
+
+Deno.test("TuneCache drops only the invalid entry, when an entry itself is invalid", async () => {
+  await using dir = await tempDir();
+  const { messages, onWarning } = warnings();
+  const cache = await TuneCache.open(dir.path, await testFingerprint("a"), { onWarning });
+  await cache.recordTrials(MATMUL_KEY, { trials: [trial(8, 1)] });
+  await cache.recordTrials({ ...MATMUL_KEY, problemKey: "other" }, { trials: [trial(8, 3)] });
+  const data = JSON.parse(await Deno.readTextFile(cache.path));
+  data.entries["matmul@v1/other"].kernelVersion = -1;
+  await writeRaw(cache, JSON.stringify(data));
+  const entries = await cache.entries();
+  assert.deepEqual(entries.map((e) => e.problemKey), [problemKey]);
+  assert.equal(messages.length, 1);
+  assert.match(
+    messages[0]!,
+    /kernelVersion' must be an integer >= 0: got -1 \(dropped the entry\)/,
+  );
 });

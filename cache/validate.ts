@@ -10,7 +10,7 @@ import type { Config, ParamValue } from "../kernels/types.ts";
 import type { TrialStatus } from "../search/types.ts";
 import type { TrialRecord } from "../tuner/types.ts";
 import { CacheFormatError } from "./errors.ts";
-import { entryKey } from "./merge.ts";
+import { bestOf, entryKey } from "./merge.ts";
 import {
   CACHE_FORMAT,
   CACHE_FORMAT_VERSION,
@@ -228,7 +228,71 @@ class Checker {
     };
   }
 
-  file(value: unknown, where: string): CacheFile {
+  /** An entry checked against the key it is stored under. */
+  keyedEntry(raw: unknown, entriesWhere: string, key: string): CacheEntry {
+    const entry = this.entry(raw, at(entriesWhere, key));
+    let expected: string;
+    try {
+      expected = entryKey(entry.kernel, entry.kernelVersion, entry.problemKey);
+    } catch (error) {
+      this.fail(
+        at(entriesWhere, key),
+        "an entry with a valid kernel name",
+        (error as Error).message,
+      );
+    }
+    if (key !== expected) this.fail(at(entriesWhere, key), `keyed "${expected}"`, key, true);
+    return entry;
+  }
+
+  /**
+   * The valid part of an entry: without its invalid trials (and with its best recomputed when
+   * any was dropped), or `undefined` when the entry itself is invalid. Each problem is pushed
+   * onto `dropped`.
+   */
+  salvageEntry(
+    raw: unknown,
+    entriesWhere: string,
+    key: string,
+    dropped: string[],
+  ): CacheEntry | undefined {
+    try {
+      return this.keyedEntry(raw, entriesWhere, key);
+    } catch (error) {
+      if (!(error instanceof CacheFormatError)) throw error;
+      if (!isRecord(raw) || !Array.isArray(raw.trials)) {
+        dropped.push(`${error.message} (dropped the entry)`);
+        return undefined;
+      }
+      const trialsWhere = at(at(entriesWhere, key), "trials");
+      const trials: unknown[] = [];
+      const problems: string[] = [];
+      raw.trials.forEach((trial, i) => {
+        try {
+          this.trial(trial, at(trialsWhere, i));
+          trials.push(trial);
+        } catch (trialError) {
+          if (!(trialError instanceof CacheFormatError)) throw trialError;
+          problems.push(`${trialError.message} (dropped the trial)`);
+        }
+      });
+      try {
+        const entry = this.keyedEntry({ ...raw, trials, best: null }, entriesWhere, key);
+        dropped.push(...problems);
+        return { ...entry, best: bestOf(entry.trials) };
+      } catch (entryError) {
+        if (!(entryError instanceof CacheFormatError)) throw entryError;
+        dropped.push(`${entryError.message} (dropped the entry)`);
+        return undefined;
+      }
+    }
+  }
+
+  /**
+   * A whole file. With `dropped`, invalid entries and trials are left out (each problem pushed
+   * onto it) instead of failing the file; the format, version and fingerprint must be valid.
+   */
+  file(value: unknown, where: string, dropped?: string[]): CacheFile {
     const record = this.record(value, where);
     if (record.format !== CACHE_FORMAT) {
       this.fail(at(where, "format"), `"${CACHE_FORMAT}" (not a wgtune cache file)`, record.format);
@@ -247,19 +311,10 @@ class Checker {
     const rawEntries = this.record(record.entries, entriesWhere);
     const entries: Record<string, CacheEntry> = {};
     for (const [key, raw] of Object.entries(rawEntries)) {
-      const entry = this.entry(raw, at(entriesWhere, key));
-      let expected: string;
-      try {
-        expected = entryKey(entry.kernel, entry.kernelVersion, entry.problemKey);
-      } catch (error) {
-        this.fail(
-          at(entriesWhere, key),
-          "an entry with a valid kernel name",
-          (error as Error).message,
-        );
-      }
-      if (key !== expected) this.fail(at(entriesWhere, key), `keyed "${expected}"`, key, true);
-      entries[key] = entry;
+      const entry = dropped === undefined
+        ? this.keyedEntry(raw, entriesWhere, key)
+        : this.salvageEntry(raw, entriesWhere, key, dropped);
+      if (entry !== undefined) entries[key] = entry;
     }
     return {
       ...record,
@@ -269,6 +324,66 @@ class Checker {
       entries,
     };
   }
+}
+
+/** What {@linkcode salvageCacheFile} kept of a cache file. */
+export interface SalvagedCacheFile {
+  /** The valid entries, each with only its valid trials. */
+  readonly file: CacheFile;
+  /** One line per dropped entry or trial (empty when the whole file is valid). */
+  readonly dropped: readonly string[];
+}
+
+/**
+ * Validates a cache file like {@linkcode validateCacheFile}, but keeps what is valid: invalid
+ * trials are dropped from their entry (whose best is then recomputed), invalid entries from the
+ * file, each with a line in `dropped`. Throws {@linkcode CacheFormatError} only when the file
+ * itself is unusable (not an object, another format or version, a bad fingerprint, no entries
+ * object).
+ *
+ * @example Keep the valid trials of an entry
+ * ```ts
+ * import { salvageCacheFile } from "./validate.ts";
+ * import { computeFingerprint } from "../gpu/fingerprint.ts";
+ * const fingerprint = await computeFingerprint({
+ *   backend: "deno",
+ *   runtime: "deno",
+ *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+ *   features: [],
+ *   limits: {},
+ * });
+ * const entry = {
+ *   kernel: "matmul", kernelVersion: 1, problemKey: "p", problem: null,
+ *   trials: [{ config: { x: 1 }, status: "ok", timeMs: 1 }, { config: { x: 2 }, status: "great", timeMs: 0 }],
+ * };
+ * const { file, dropped } = salvageCacheFile({
+ *   format: "wgtune-cache", formatVersion: 1, fingerprint, entries: { "matmul@v1/p": entry },
+ * });
+ * console.log(file.entries["matmul@v1/p"]?.trials.length, dropped.length); // 1 1
+ * ```
+ */
+export function salvageCacheFile(value: unknown, where = ""): SalvagedCacheFile {
+  const dropped: string[] = [];
+  const file = new Checker("file").file(value, where, dropped);
+  return { file, dropped };
+}
+
+/**
+ * The `formatVersion` of data that is a wgtune cache file of a newer format than this wgtune
+ * reads, else `undefined`. Such a file belongs to a newer wgtune sharing the directory: it must
+ * be left untouched.
+ *
+ * @example Recognize a newer file
+ * ```ts
+ * import { newerFormatVersion } from "./validate.ts";
+ * console.log(newerFormatVersion({ format: "wgtune-cache", formatVersion: 7 })); // 7
+ * console.log(newerFormatVersion({ format: "wgtune-cache", formatVersion: 1 })); // undefined
+ * ```
+ */
+export function newerFormatVersion(value: unknown): number | undefined {
+  if (!isRecord(value) || value.format !== CACHE_FORMAT) return undefined;
+  const version = value.formatVersion;
+  return typeof version === "number" && version > CACHE_FORMAT_VERSION ? version : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type CacheEntry, defaultCacheDir, TuneCache } from "../cache/mod.ts";
+import { type CacheEntry, CacheFormatError, defaultCacheDir, TuneCache } from "../cache/mod.ts";
 import type { Gpu } from "../gpu/device.ts";
 import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
 import { getKernel } from "../kernels/registry.ts";
@@ -109,7 +109,9 @@ async function lookupNormalized(
   try {
     const cache = await TuneCache.open(cacheDir, gpu.fingerprint, { onWarning: warnOncePerFile });
     entry = await cache.get(family.name, family.version, family.problemKey(normalized));
-  } catch {
+  } catch (error) {
+    // A newer wgtune's file is left alone: say so once, then run untuned.
+    if (error instanceof CacheFormatError) warnOncePerFile(error.message);
     return undefined;
   }
   return entry === undefined ? undefined : bestLegalConfig(family, normalized, gpu.caps, entry);
