@@ -63,7 +63,7 @@ Deno.test("wgtune cache ls/show/export/import/clear round-trip a cache", async (
     assert.deepEqual((await json(["cache", "ls", "--cache-dir", dir])).files, []);
 
     const imported = await json(["cache", "import", input, "--cache-dir", dir]);
-    assert.deepEqual(imported.imported, { files: 1, entries: 1, trials: 3 });
+    assert.deepEqual(imported.imported, { files: 1, entries: 1, trials: 3, dropped: 0 });
 
     const ls = await json(["cache", "ls", "--cache-dir", dir]);
     assert.equal(ls.schemaVersion, 1);
