@@ -53,6 +53,47 @@ export function cacheFilePath(dir: string, fingerprint: Pick<DeviceFingerprint, 
 }
 
 /**
+ * The path of the cache file of a device in `dir`: `<dir>/<fingerprint.slug>.json`, unless that
+ * file does not exist and a cache file of the same fingerprint hash under another slug does (the
+ * slug of a device's name changed between wgtune versions): then that file, so that its results
+ * stay in use and wgtune versions sharing the directory share it.
+ *
+ * @example The file of a device
+ * ```ts
+ * import { findCacheFile } from "./cache_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/deno-old-name-0123456789abcdef.json`, "{}");
+ * const found = await findCacheFile(dir, { slug: "deno-new-name-0123456789abcdef", hash: "0123456789abcdef" });
+ * console.log(found.endsWith("deno-old-name-0123456789abcdef.json")); // true
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function findCacheFile(
+  dir: string,
+  fingerprint: Pick<DeviceFingerprint, "slug" | "hash">,
+): Promise<string> {
+  const file = cacheFilePath(dir, fingerprint);
+  try {
+    await Deno.lstat(file);
+    return file;
+  } catch {
+    // Not there (or not readable: then the usual path reports it).
+  }
+  const others: string[] = [];
+  try {
+    for await (const item of Deno.readDir(dir)) {
+      if (item.isFile && parseCacheFileName(item.name)?.hash === fingerprint.hash) {
+        others.push(item.name);
+      }
+    }
+  } catch {
+    return file;
+  }
+  const [first] = others.sort();
+  return first === undefined ? file : path.join(dir, first);
+}
+
+/**
  * The slug and hash a cache file name stands for, or `undefined` when `name` is not the name of
  * a cache file (set-aside, temporary, lock and unrelated files are not).
  *

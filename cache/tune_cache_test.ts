@@ -531,3 +531,19 @@ Deno.test("TuneCache drops only the invalid entry, when an entry itself is inval
     /kernelVersion' must be an integer >= 0: got -1 \(dropped the entry\)/,
   );
 });
+
+Deno.test("TuneCache.open() keeps using a device's file, when an older wgtune named it with another slug", async () => {
+  await using dir = await tempDir();
+  const fingerprint = await testFingerprint("a");
+  const oldName = { ...fingerprint, slug: `deno-test-device-a-old-style-${fingerprint.hash}` };
+  const before = await TuneCache.open(dir.path, oldName);
+  await before.recordTrials(MATMUL_KEY, { trials: [trial(8, 1)], complete: true });
+  const cache = await TuneCache.open(dir.path, fingerprint);
+  assert.equal(cache.path, before.path);
+  assert.equal((await cache.get(kernel, kernelVersion, problemKey))?.complete, true);
+  await cache.recordTrials(MATMUL_KEY, { trials: [trial(16, 2)] });
+  assert.deepEqual(await namesIn(dir.path), [path.basename(before.path)]);
+  // Another device's file is never taken for it.
+  const other = await TuneCache.open(dir.path, await testFingerprint("b"));
+  assert.notEqual(other.path, before.path);
+});
