@@ -266,7 +266,7 @@ type Checked =
   | { readonly kind: "corrupt" | "foreign"; readonly reason: string };
 
 /** What the text of a cache file holds, for the device `fingerprint`. */
-function check(text: string, file: string, fingerprint: DeviceFingerprint): Checked {
+function check(text: string, fingerprint: DeviceFingerprint): Checked {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -393,7 +393,7 @@ async function readLocked(
 ): Promise<CacheFile | undefined> {
   const text = await readIfExists(file);
   if (text === undefined) return undefined;
-  const checked = check(text, file, fingerprint);
+  const checked = check(text, fingerprint);
   switch (checked.kind) {
     case "valid":
       return checked.file;
@@ -442,7 +442,7 @@ export async function loadCacheFile(
   const warn = options.onWarning ?? defaultWarn;
   const text = await readIfExists(file);
   if (text === undefined) return undefined;
-  const checked = check(text, file, fingerprint);
+  const checked = check(text, fingerprint);
   if (checked.kind === "valid") return checked.file;
   if (checked.kind === "newer") throw newerFileError(file, checked.version);
   return await locked(file, warn, () => readLocked(file, fingerprint, warn));

@@ -211,4 +211,5 @@ Deno.test("importCache() recovers the valid data of a set-aside file into the li
   const entry = (await cache.entries())[0];
   assert.deepEqual(entry?.trials.map((t) => t.config.tile), [8]);
   assert.equal(entry?.complete, true);
+  assert.equal(messages.length, 2, "one for the file set aside, one for the dropped trial");
 });
