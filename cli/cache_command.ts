@@ -211,16 +211,17 @@ async function exportTo(
 ): Promise<number> {
   const dir = cacheDirOption(options.cacheDir);
   const hash = fingerprintOption(options.fingerprint);
+  const toStdout = file === undefined || file === "-";
+  if (!toStdout) await refuseCacheFileTarget(file, dir);
   const files = await exportCache(dir, {
     ...(hash === undefined ? {} : { fingerprintHash: hash }),
     onWarning: warn,
   });
   const text = `${JSON.stringify(files, null, 2)}\n`;
-  if (file === undefined || file === "-") {
+  if (toStdout) {
     writeOut(text);
     return EXIT_OK;
   }
-  await refuseCacheFileTarget(file, dir);
   try {
     await Deno.writeTextFile(file, text);
   } catch (error) {
