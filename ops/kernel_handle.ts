@@ -147,8 +147,21 @@ function inSpace(space: SearchSpace, config: Config): boolean {
  * skipped (the next fastest legal trial is used), never run.
  *
  * @example Skip an illegal stored best
- * ```ts ignore
- * const config = bestLegalConfig(family, problem, gpu.caps, entry);
+ * ```ts
+ * import { bestLegalConfig } from "./kernel_handle.ts";
+ * import { matmulFamily } from "../kernels/matmul/family.ts";
+ * import { DEFAULT_CAPS } from "../kernels/types.ts";
+ * const problem = matmulFamily.normalizeProblem({ m: 8, n: 8, k: 8 });
+ * const legal = matmulFamily.defaultConfig(problem, DEFAULT_CAPS);
+ * const edited = { ...legal, tileM: 7 }; // no such tile in the space
+ * const config = bestLegalConfig(matmulFamily, problem, DEFAULT_CAPS, {
+ *   best: { config: edited, timeMs: 0.1 },
+ *   trials: [
+ *     { config: edited, status: "ok", timeMs: 0.1 },
+ *     { config: legal, status: "ok", timeMs: 2 },
+ *   ],
+ * });
+ * console.log(config === legal); // true
  * ```
  */
 export function bestLegalConfig(
