@@ -265,6 +265,10 @@ type Checked =
   | { readonly kind: "newer"; readonly version: number }
   | { readonly kind: "corrupt" | "foreign"; readonly reason: string };
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** What the text of a cache file holds, for the device `fingerprint`. */
 function check(text: string, fingerprint: DeviceFingerprint): Checked {
   let data: unknown;
@@ -280,7 +284,19 @@ function check(text: string, fingerprint: DeviceFingerprint): Checked {
     salvaged = salvageCacheFile(data);
   } catch (error) {
     if (!(error instanceof CacheFormatError)) throw error;
-    return { kind: "corrupt", reason: error.message };
+    const stored = isRecord(data) && isRecord(data.fingerprint) ? data.fingerprint : undefined;
+    // A damaged description of this very device (its hash is right): the entries are still
+    // this device's, so they are kept under the current fingerprint.
+    if (stored?.hash !== fingerprint.hash) return { kind: "corrupt", reason: error.message };
+    try {
+      const again = salvageCacheFile({ ...(data as object), fingerprint });
+      salvaged = {
+        file: again.file,
+        dropped: [`${error.message} (replaced the fingerprint)`, ...again.dropped],
+      };
+    } catch {
+      return { kind: "corrupt", reason: error.message };
+    }
   }
   const parsed = salvaged.file;
   if (parsed.fingerprint.hash !== fingerprint.hash) {

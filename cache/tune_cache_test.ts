@@ -547,3 +547,18 @@ Deno.test("TuneCache.open() keeps using a device's file, when an older wgtune na
   const other = await TuneCache.open(dir.path, await testFingerprint("b"));
   assert.notEqual(other.path, before.path);
 });
+
+Deno.test("TuneCache keeps the entries of a file whose fingerprint fields are damaged, when its hash is this device's", async () => {
+  await using dir = await tempDir();
+  const { messages, onWarning } = warnings();
+  const cache = await TuneCache.open(dir.path, await testFingerprint("a"), { onWarning });
+  await cache.recordTrials(MATMUL_KEY, { trials: [trial(8, 1)], complete: true });
+  const data = JSON.parse(await Deno.readTextFile(cache.path));
+  data.fingerprint.fields.limits.maxComputeInvocationsPerWorkgroup = "many";
+  await writeRaw(cache, JSON.stringify(data));
+  assert.equal((await cache.get(kernel, kernelVersion, problemKey))?.complete, true);
+  assert.equal(messages.length, 1);
+  assert.match(messages[0]!, /fingerprint\.fields\.limits.* \(replaced the fingerprint\)\)$/);
+  const fixed = JSON.parse(await Deno.readTextFile(cache.path));
+  assert.equal(fixed.fingerprint.fields.limits.maxComputeInvocationsPerWorkgroup, 256);
+});

@@ -246,9 +246,10 @@ class Checker {
   }
 
   /**
-   * The valid part of an entry: without its invalid trials (and with its best recomputed when
-   * any was dropped), or `undefined` when the entry itself is invalid. Each problem is pushed
-   * onto `dropped`.
+   * The valid part of an entry: without its invalid trials, with its invalid optional fields
+   * reset to their defaults (`complete` to false, so the search runs again), and with its best
+   * recomputed; or `undefined` when what identifies it (kernel, version, problem key, trials
+   * array) is invalid. Each problem is pushed onto `dropped`.
    */
   salvageEntry(
     raw: unknown,
@@ -264,20 +265,41 @@ class Checker {
         dropped.push(`${error.message} (dropped the entry)`);
         return undefined;
       }
-      const trialsWhere = at(at(entriesWhere, key), "trials");
-      const trials: unknown[] = [];
+      const where = at(entriesWhere, key);
       const problems: string[] = [];
-      raw.trials.forEach((trial, i) => {
+      /** Runs one check; false (with the problem noted) when it fails. */
+      const passes = (check: () => unknown, then: string): boolean => {
         try {
-          this.trial(trial, at(trialsWhere, i));
-          trials.push(trial);
-        } catch (trialError) {
-          if (!(trialError instanceof CacheFormatError)) throw trialError;
-          problems.push(`${trialError.message} (dropped the trial)`);
+          check();
+          return true;
+        } catch (fieldError) {
+          if (!(fieldError instanceof CacheFormatError)) throw fieldError;
+          problems.push(`${fieldError.message} (${then})`);
+          return false;
         }
-      });
+      };
+      const trials = raw.trials.filter((trial, i) =>
+        passes(() => this.trial(trial, at(at(where, "trials"), i)), "dropped the trial")
+      );
+      const repaired: Rec = { ...raw, trials, best: null };
+      const optional: Record<string, (value: unknown, name: string) => unknown> = {
+        best: (v, n) => this.best(v, n), // recomputed from the kept trials in any case
+        defaultConfig: (v, n) => v === null || this.config(v, n),
+        defaultTimeMs: (v, n) => this.optionalTime(v, n),
+        strategy: (v, n) => this.string(v, n),
+        complete: (v, n) => this.boolean(v, n),
+        updatedAt: (v, n) => {
+          if (Number.isNaN(Date.parse(this.string(v, n)))) this.fail(n, "an ISO date", v, true);
+        },
+      };
+      for (const [name, check] of Object.entries(optional)) {
+        if (raw[name] === undefined) continue;
+        if (!passes(() => check(raw[name], at(where, name)), "reset the field")) {
+          delete repaired[name];
+        }
+      }
       try {
-        const entry = this.keyedEntry({ ...raw, trials, best: null }, entriesWhere, key);
+        const entry = this.keyedEntry(repaired, entriesWhere, key);
         dropped.push(...problems);
         return { ...entry, best: bestOf(entry.trials) };
       } catch (entryError) {

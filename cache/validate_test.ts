@@ -266,3 +266,23 @@ Deno.test("newerFormatVersion() tells a newer wgtune's cache file from others", 
   assert.equal(newerFormatVersion({ format: "other", formatVersion: 9 }), undefined);
   assert.equal(newerFormatVersion(null), undefined);
 });
+
+Deno.test("salvageCacheFile() resets invalid optional fields of an entry and keeps its trials", async () => {
+  const data = await edited((f) => {
+    f.entries[ENTRY].complete = "yes";
+    f.entries[ENTRY].updatedAt = "yesterday";
+    f.entries[ENTRY].best = { config: { tile: 8 } };
+    f.entries[ENTRY].defaultConfig = [1];
+    f.entries[ENTRY].strategy = 3;
+  });
+  const { file, dropped } = salvageCacheFile(data);
+  const entry = file.entries[ENTRY]!;
+  assert.equal(entry.trials.length, 2);
+  assert.equal(entry.complete, false, "searched again");
+  assert.equal(entry.updatedAt, new Date(0).toISOString());
+  assert.deepEqual(entry.best, { config: { tile: 8 }, timeMs: 1 });
+  assert.equal(entry.defaultConfig, null);
+  assert.equal(entry.strategy, "");
+  assert.equal(dropped.length, 5);
+  assert.ok(dropped.every((line) => line.endsWith("(reset the field)")), dropped.join("\n"));
+});
