@@ -1,7 +1,10 @@
 /**
  * One cache file on disk: naming, strict reading, lock-free loading, and locked
- * read-merge-write updates. Corrupt files and files of another device are moved aside with one
- * warning, never thrown to the caller and never overwritten.
+ * read-merge-write updates. A file with some invalid entries or trials keeps its valid ones (a
+ * copy of the original is set aside); unusable files and files of another device are moved
+ * aside; each with one warning, never thrown to the caller and never overwritten. A file written
+ * by a newer wgtune (a higher `formatVersion`) is left untouched: reading or writing it throws a
+ * one-line {@linkcode CacheFormatError}.
  *
  * @module
  */
@@ -12,7 +15,12 @@ import { CacheDirError, CacheFormatError, oneLine } from "./errors.ts";
 import { withFileLock } from "./file_lock.ts";
 import { serializeCacheFile } from "./serialize.ts";
 import { CACHE_FORMAT, CACHE_FORMAT_VERSION, type CacheFile } from "./types.ts";
-import { validateCacheFile } from "./validate.ts";
+import {
+  newerFormatVersion,
+  salvageCacheFile,
+  type SalvagedCacheFile,
+  validateCacheFile,
+} from "./validate.ts";
 
 /** Receives one-line warnings. */
 export type WarningHandler = (message: string) => void;
@@ -42,6 +50,47 @@ const SET_ASIDE_NAME = /^((?:[a-z0-9]+-)*[0-9a-f]{16})\.(?:corrupt|foreign)-[0-9
  */
 export function cacheFilePath(dir: string, fingerprint: Pick<DeviceFingerprint, "slug">): string {
   return path.join(dir, `${fingerprint.slug}.json`);
+}
+
+/**
+ * The path of the cache file of a device in `dir`: `<dir>/<fingerprint.slug>.json`, unless that
+ * file does not exist and a cache file of the same fingerprint hash under another slug does (the
+ * slug of a device's name changed between wgtune versions): then that file, so that its results
+ * stay in use and wgtune versions sharing the directory share it.
+ *
+ * @example The file of a device
+ * ```ts
+ * import { findCacheFile } from "./cache_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/deno-old-name-0123456789abcdef.json`, "{}");
+ * const found = await findCacheFile(dir, { slug: "deno-new-name-0123456789abcdef", hash: "0123456789abcdef" });
+ * console.log(found.endsWith("deno-old-name-0123456789abcdef.json")); // true
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function findCacheFile(
+  dir: string,
+  fingerprint: Pick<DeviceFingerprint, "slug" | "hash">,
+): Promise<string> {
+  const file = cacheFilePath(dir, fingerprint);
+  try {
+    await Deno.lstat(file);
+    return file;
+  } catch {
+    // Not there (or not readable: then the usual path reports it).
+  }
+  const others: string[] = [];
+  try {
+    for await (const item of Deno.readDir(dir)) {
+      if (item.isFile && parseCacheFileName(item.name)?.hash === fingerprint.hash) {
+        others.push(item.name);
+      }
+    }
+  } catch {
+    return file;
+  }
+  const [first] = others.sort();
+  return first === undefined ? file : path.join(dir, first);
 }
 
 /**
@@ -206,20 +255,50 @@ export async function removeOrphanTempFiles(target: string, maxAgeMs = 600_000):
 }
 
 type Checked =
-  | { readonly file: CacheFile }
-  | { readonly file?: undefined; readonly kind: "corrupt" | "foreign"; readonly reason: string };
+  | { readonly kind: "valid"; readonly file: CacheFile }
+  | {
+    /** Valid but for some entries or trials, which `file` leaves out. */
+    readonly kind: "salvaged";
+    readonly file: CacheFile;
+    readonly dropped: readonly string[];
+  }
+  | { readonly kind: "newer"; readonly version: number }
+  | { readonly kind: "corrupt" | "foreign"; readonly reason: string };
 
-function check(text: string, file: string, fingerprint: DeviceFingerprint): Checked {
-  let parsed: CacheFile;
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** What the text of a cache file holds, for the device `fingerprint`. */
+function check(text: string, fingerprint: DeviceFingerprint): Checked {
+  let data: unknown;
   try {
-    parsed = parseCacheFile(text, file);
+    data = JSON.parse(text);
+  } catch (error) {
+    return { kind: "corrupt", reason: `invalid JSON (${(error as Error).message})` };
+  }
+  const version = newerFormatVersion(data);
+  if (version !== undefined) return { kind: "newer", version };
+  let salvaged: SalvagedCacheFile;
+  try {
+    salvaged = salvageCacheFile(data);
   } catch (error) {
     if (!(error instanceof CacheFormatError)) throw error;
-    const reason = error.message.startsWith(`${file}: `)
-      ? error.message.slice(file.length + 2)
-      : error.message;
-    return { kind: "corrupt", reason };
+    const stored = isRecord(data) && isRecord(data.fingerprint) ? data.fingerprint : undefined;
+    // A damaged description of this very device (its hash is right): the entries are still
+    // this device's, so they are kept under the current fingerprint.
+    if (stored?.hash !== fingerprint.hash) return { kind: "corrupt", reason: error.message };
+    try {
+      const again = salvageCacheFile({ ...(data as object), fingerprint });
+      salvaged = {
+        file: again.file,
+        dropped: [`${error.message} (replaced the fingerprint)`, ...again.dropped],
+      };
+    } catch {
+      return { kind: "corrupt", reason: error.message };
+    }
   }
+  const parsed = salvaged.file;
   if (parsed.fingerprint.hash !== fingerprint.hash) {
     return {
       kind: "foreign",
@@ -227,7 +306,20 @@ function check(text: string, file: string, fingerprint: DeviceFingerprint): Chec
         `expected ${fingerprint.hash}`,
     };
   }
-  return { file: parsed };
+  return salvaged.dropped.length === 0
+    ? { kind: "valid", file: parsed }
+    : { kind: "salvaged", file: parsed, dropped: salvaged.dropped };
+}
+
+/**
+ * The one-line error for a cache file written by a newer wgtune: it is never read, moved or
+ * written by this one.
+ */
+function newerFileError(file: string, version: number): CacheFormatError {
+  return new CacheFormatError(
+    `cache file '${file}' was written by a newer wgtune (formatVersion ${version}, this one ` +
+      `reads ${CACHE_FORMAT_VERSION}); left it untouched: upgrade wgtune or use another cache directory`,
+  );
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {
@@ -245,18 +337,24 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
-async function setAside(
-  file: string,
-  kind: "corrupt" | "foreign",
-  reason: string,
-  warn: WarningHandler,
-): Promise<void> {
+/** A free name `<base>.<kind>-<time>[-n].json` beside `file`. */
+async function asideName(file: string, kind: "corrupt" | "foreign"): Promise<string> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const base = file.endsWith(".json") ? file.slice(0, -".json".length) : file;
   let aside = `${base}.${kind}-${stamp}.json`;
   for (let n = 1; await Deno.lstat(aside).then(() => true, () => false); n++) {
     aside = `${base}.${kind}-${stamp}-${n}.json`;
   }
+  return aside;
+}
+
+async function setAside(
+  file: string,
+  kind: "corrupt" | "foreign",
+  reason: string,
+  warn: WarningHandler,
+): Promise<void> {
+  const aside = await asideName(file, kind);
   try {
     await Deno.rename(file, aside);
   } catch (error) {
@@ -270,7 +368,40 @@ async function setAside(
   warn(oneLine(`cache file '${file}' ${what} (${reason}); moved it to '${aside}'`, 400));
 }
 
-/** Under the lock: the valid file, or `undefined` after moving a bad one aside. */
+/**
+ * Keeps a copy of a partly invalid file as `<slug>.corrupt-<time>.json` and replaces the file by
+ * its valid part, with one warning.
+ */
+async function repair(
+  file: string,
+  content: CacheFile,
+  dropped: readonly string[],
+  fingerprint: DeviceFingerprint,
+  warn: WarningHandler,
+): Promise<void> {
+  const aside = await asideName(file, "corrupt");
+  try {
+    await Deno.copyFile(file, aside);
+    await writeFileAtomic(file, serializeCacheFile({ ...content, fingerprint }));
+  } catch (error) {
+    throw new CacheDirError(
+      path.dirname(file),
+      `cannot repair cache file '${file}': ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const entries = Object.keys(content.entries).length;
+  warn(oneLine(
+    `cache file '${file}' holds ${dropped.length} invalid record(s); kept its ${entries} valid ` +
+      `entries and a copy of the original at '${aside}' (first: ${oneLine(dropped[0] ?? "", 200)})`,
+    800,
+  ));
+}
+
+/**
+ * Under the lock: the valid file (repaired first when only some entries or trials were invalid),
+ * or `undefined` after moving an unusable one aside. A newer wgtune's file throws.
+ */
 async function readLocked(
   file: string,
   fingerprint: DeviceFingerprint,
@@ -278,10 +409,19 @@ async function readLocked(
 ): Promise<CacheFile | undefined> {
   const text = await readIfExists(file);
   if (text === undefined) return undefined;
-  const checked = check(text, file, fingerprint);
-  if (checked.file !== undefined) return checked.file;
-  await setAside(file, checked.kind, checked.reason, warn);
-  return undefined;
+  const checked = check(text, fingerprint);
+  switch (checked.kind) {
+    case "valid":
+      return checked.file;
+    case "salvaged":
+      await repair(file, checked.file, checked.dropped, fingerprint, warn);
+      return checked.file;
+    case "newer":
+      throw newerFileError(file, checked.version);
+    default:
+      await setAside(file, checked.kind, checked.reason, warn);
+      return undefined;
+  }
 }
 
 async function locked<T>(file: string, warn: WarningHandler, fn: () => Promise<T>): Promise<T> {
@@ -298,8 +438,11 @@ async function locked<T>(file: string, warn: WarningHandler, fn: () => Promise<T
 
 /**
  * Loads the cache file of a device without taking the lock (writes are atomic renames, so a
- * read sees a whole file). `undefined` when there is none. A corrupt or foreign file is re-read
- * under the lock and, when still bad, moved aside with one warning; then `undefined` too.
+ * read sees a whole file). `undefined` when there is none. A file that is not wholly valid is
+ * re-read under the lock: with some invalid entries or trials it is repaired (the valid ones
+ * kept, a copy of the original set aside as `<slug>.corrupt-<time>.json`), an unusable or foreign
+ * one is moved aside (then `undefined`), each with one warning. A file of a newer format version
+ * throws {@linkcode CacheFormatError} and is not touched.
  *
  * @example Load a device's file
  * ```ts ignore
@@ -315,8 +458,9 @@ export async function loadCacheFile(
   const warn = options.onWarning ?? defaultWarn;
   const text = await readIfExists(file);
   if (text === undefined) return undefined;
-  const checked = check(text, file, fingerprint);
-  if (checked.file !== undefined) return checked.file;
+  const checked = check(text, fingerprint);
+  if (checked.kind === "valid") return checked.file;
+  if (checked.kind === "newer") throw newerFileError(file, checked.version);
   return await locked(file, warn, () => readLocked(file, fingerprint, warn));
 }
 
@@ -330,9 +474,10 @@ export interface CacheFileUpdate<T> {
 
 /**
  * Read-merge-write under the lock `<file>.lock`: reads the current file (an empty one when there
- * is none, or after moving a corrupt or foreign one aside), lets `update` change its entries,
- * then writes it atomically when asked to. I/O failures throw {@linkcode CacheDirError}; errors
- * of `update` pass through.
+ * is none, or after moving an unusable or foreign one aside; only its valid entries and trials
+ * when some are invalid), lets `update` change its entries, then writes it atomically when asked
+ * to. I/O failures throw {@linkcode CacheDirError}; a file of a newer format version throws
+ * {@linkcode CacheFormatError} and is left as it is; errors of `update` pass through.
  *
  * @example Count entries under the lock
  * ```ts ignore

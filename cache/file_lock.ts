@@ -1,7 +1,10 @@
 /**
  * A cross-process lock file: `Deno.open(..., { createNew: true })` holds it, removing the file
- * releases it. A lock whose holder died (its pid is gone, on Linux) or that is older than
- * `staleMs` is broken. Within one process, callers of the same lock queue up without polling.
+ * releases it. A lock of this host is broken only when its holder is dead (its pid is gone, or
+ * was reused by a process started after the lock was taken; on Linux), never because of its age:
+ * a live holder keeps its lock however long it takes. A lock whose holder cannot be checked
+ * (another host, or an unreadable lock file) is broken once it is older than `staleMs`. Within one
+ * process, callers of the same lock queue up without polling.
  *
  * @module
  */
@@ -10,13 +13,15 @@ import path from "node:path";
 /** Options of {@linkcode withFileLock}. */
 export interface FileLockOptions {
   /**
-   * A lock older than this is considered abandoned and broken, in ms.
-   * @default {30000}
+   * A lock whose holder cannot be checked (written on another host, or unreadable) is considered
+   * abandoned and broken once it is older than this, in ms. Locks of this host are judged by
+   * whether their holder lives, not by age.
+   * @default {600000}
    */
   staleMs?: number;
   /**
    * Give up waiting after this long, in ms (throws an `Error` naming the lock and its holder).
-   * @default {staleMs * 2}
+   * @default {60000}
    */
   timeoutMs?: number;
   /** Called with one line when a stale lock is broken. */
@@ -96,6 +101,58 @@ export async function processMayExist(pid: number): Promise<boolean> {
   }
 }
 
+/** Boot time of this machine in ms since the epoch (Linux), `undefined` when unknown. */
+let cachedBoot: Promise<number | undefined> | undefined;
+
+function bootTimeMs(): Promise<number | undefined> {
+  cachedBoot ??= Deno.readTextFile("/proc/stat").then(
+    (text) => {
+      const seconds = Number(/^btime\s+(\d+)$/m.exec(text)?.[1]);
+      return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+    },
+    () => undefined,
+  );
+  return cachedBoot;
+}
+
+/**
+ * When process `pid` started, in ms since the epoch (Linux, from `/proc/<pid>/stat` and the
+ * boot time; clock ticks taken as 100 per second), or `undefined` when this cannot be told.
+ */
+async function processStartMs(pid: number): Promise<number | undefined> {
+  if (Deno.build.os !== "linux") return undefined;
+  const boot = await bootTimeMs();
+  if (boot === undefined) return undefined;
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces): state is field 3, starttime 22.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? boot + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Age of an abandoned break guard (`<lock>.break`), in ms. */
+const GUARD_STALE_MS = 30_000;
+
+/** Clock slack when comparing a process's start with a lock's time, in ms. */
+const START_SLACK_MS = 5_000;
+
+/**
+ * Whether the holder of a lock taken at `time` by `pid` on this host is certainly dead: no such
+ * process, or one started after the lock was taken (the pid was reused).
+ */
+async function holderIsDead(pid: number, time: number): Promise<string | undefined> {
+  if (!(await processMayExist(pid))) return `its holder, pid ${pid}, no longer exists`;
+  const start = await processStartMs(pid);
+  if (start !== undefined && start > time + START_SLACK_MS) {
+    return `its holder, pid ${pid}, no longer exists (the pid now belongs to a newer process)`;
+  }
+  return undefined;
+}
+
 /** Why the lock with this content is stale, or `undefined` when it is not. */
 async function staleReason(
   lockPath: string,
@@ -107,12 +164,20 @@ async function staleReason(
     // A lock without a host name was written by a process that could not read it: most likely
     // on this machine (cache directories are local), so its pid is checked too.
     const local = info.host === "" || info.host === hostName();
+    if (local && Deno.build.os === "linux") {
+      // A live holder keeps its lock however long it holds it (a slow disk, a stopped process):
+      // breaking it would let two writers interleave.
+      return await holderIsDead(info.pid, info.time);
+    }
     if (local && !(await processMayExist(info.pid))) {
       return `its holder, pid ${info.pid}, no longer exists`;
     }
     const age = Date.now() - info.time;
     return age > staleMs
-      ? `pid ${info.pid} has held it for ${Math.round(age / 1000)} s`
+      ? `pid ${info.pid}${
+        info.host ? ` on ${info.host}` : ""
+      }, which cannot be checked from here, ` +
+        `has held it for ${Math.round(age / 1000)} s`
       : undefined;
   }
   let mtime: Date | null;
@@ -131,14 +196,17 @@ async function staleReason(
  * makes "check, then remove" atomic among breakers, so that two waiters that both saw the same
  * stale lock cannot remove a fresh lock taken by one of them in between.
  */
-async function breakLock(lockPath: string, staleText: string, staleMs: number): Promise<boolean> {
+async function breakLock(lockPath: string, staleText: string): Promise<boolean> {
   const guard = `${lockPath}.break`;
   try {
     (await Deno.open(guard, { createNew: true, write: true })).close();
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     const mtime = (await Deno.stat(guard).catch(() => undefined))?.mtime;
-    if (mtime && Date.now() - mtime.getTime() > staleMs) await Deno.remove(guard).catch(() => {});
+    // The guard is held for a read and a remove: one this old was left by a crashed breaker.
+    if (mtime && Date.now() - mtime.getTime() > GUARD_STALE_MS) {
+      await Deno.remove(guard).catch(() => {});
+    }
     return false;
   }
   try {
@@ -194,7 +262,7 @@ async function acquire(
     if (text === undefined) continue; // released meanwhile: try again at once
     const reason = await staleReason(lockPath, text, staleMs);
     if (reason !== undefined) {
-      if (await breakLock(lockPath, text, staleMs)) {
+      if (await breakLock(lockPath, text)) {
         onBreak?.(`broke stale lock '${lockPath}': ${reason}`);
       }
       continue;
@@ -205,7 +273,7 @@ async function acquire(
       throw new Error(
         `timed out after ${Math.round(waited / 1000)} s waiting for lock '${lockPath}'${
           holder ? ` (held by pid ${holder.pid}${holder.host ? ` on ${holder.host}` : ""})` : ""
-        }`,
+        }; remove it if no wgtune process is running`,
       );
     }
     await sleep(delay + Math.random() * delay);
@@ -240,7 +308,7 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   options: FileLockOptions = {},
 ): Promise<T> {
-  const { staleMs = 30_000, timeoutMs = staleMs * 2, onBreak } = options;
+  const { staleMs = 600_000, timeoutMs = 60_000, onBreak } = options;
   if (!(staleMs > 0)) {
     throw new RangeError(`'staleMs' must be a positive number: current value is ${staleMs}`);
   }

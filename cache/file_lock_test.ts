@@ -75,13 +75,59 @@ Deno.test("withFileLock() does not judge a lock of another host by its pid", asy
   );
 });
 
-Deno.test("withFileLock() breaks a lock older than staleMs, even when its holder lives", async () => {
+Deno.test("withFileLock() never breaks a lock of a live holder on this host, however old", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
   await using dir = await tempDir();
   const lock = path.join(dir.path, "x.lock");
-  await writeLock(lock, { pid: Deno.pid, time: Date.now() - 60_000 });
+  // pid 1 lives and started (at boot) before the lock's time: it has held the lock for a while,
+  // well over 30 s.
+  const uptimeMs = 1000 * Number((await Deno.readTextFile("/proc/uptime")).split(" ")[0]);
+  const age = Math.min(3_600_000, uptimeMs - 10_000);
+  assert.ok(age > 30_000, "the machine booted too recently for this test");
+  for (const host of ["", Deno.hostname()]) {
+    await writeLock(lock, { pid: 1, time: Date.now() - age, host });
+    const broken: string[] = [];
+    await assert.rejects(
+      () =>
+        withFileLock(lock, () => Promise.resolve(), {
+          staleMs: 10,
+          timeoutMs: 200,
+          onBreak: (m) => broken.push(m),
+        }),
+      /timed out after 0 s waiting for lock '.*x\.lock' \(held by pid 1.*\); remove it if no wgtune process is running$/,
+    );
+    assert.deepEqual(broken, []);
+    assert.equal(JSON.parse(await Deno.readTextFile(lock)).pid, 1, "the lock is kept");
+  }
+});
+
+Deno.test("withFileLock() breaks a lock whose pid now belongs to a newer process, on Linux", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await using dir = await tempDir();
+  const lock = path.join(dir.path, "x.lock");
+  // This process started after the lock's time, so it cannot be the holder.
+  await writeLock(lock, { pid: Deno.pid, time: Date.now() - 3_600_000 });
   const broken: string[] = [];
   await withFileLock(lock, () => Promise.resolve(), { onBreak: (m) => broken.push(m) });
-  assert.match(broken[0] ?? "", /has held it for 60 s/);
+  assert.equal(broken.length, 1);
+  assert.match(broken[0]!, /pid \d+, no longer exists \(the pid now belongs to a newer process\)/);
+  assert.deepEqual(await namesIn(dir.path), []);
+});
+
+Deno.test("withFileLock() breaks a lock of another host only once it is older than staleMs", async () => {
+  await using dir = await tempDir();
+  const lock = path.join(dir.path, "x.lock");
+  const host = "some-other-host.example";
+  await writeLock(lock, { pid: 1, time: Date.now() - 60_000, host });
+  await assert.rejects(() => withFileLock(lock, () => Promise.resolve(), { timeoutMs: 100 }));
+  const broken: string[] = [];
+  await withFileLock(lock, () => Promise.resolve(), {
+    staleMs: 30_000,
+    onBreak: (m) => broken.push(m),
+  });
+  assert.match(broken[0] ?? "", /pid 1 on some-other-host\.example, .* has held it for 60 s/);
 });
 
 Deno.test("withFileLock() breaks an unreadable lock file by its age, and waits for a fresh one", async () => {
@@ -124,7 +170,7 @@ Deno.test("withFileLock() gets the lock as soon as another process releases it",
 Deno.test("withFileLock() keeps a lock that another waiter took after breaking it", async () => {
   await using dir = await tempDir();
   const lock = path.join(dir.path, "x.lock");
-  await writeLock(lock, { pid: Deno.pid, time: Date.now() - 60_000 });
+  await writeLock(lock, { pid: DEAD_PID, time: Date.now() });
   // The callback's lock was broken as stale and re-taken by someone else meanwhile: on release
   // the lock file is not ours, so it must stay.
   await withFileLock(lock, async () => {

@@ -1,6 +1,7 @@
 /**
  * Entry keys and the merge rules of the cache: trials are deduplicated by config (the newer
- * record wins) and the best config is recomputed from them.
+ * record wins, except that a single timing never replaces a confirmed median) and the best config
+ * is recomputed from them.
  *
  * @module
  */
@@ -44,8 +45,48 @@ export function entryKey(kernel: string, kernelVersion: number, problemKey: stri
 }
 
 /**
+ * True for a trial whose time is a confirmed median: status `"ok"` and `confirmed: true` (set by
+ * winner confirmation, which re-times the fastest configs and records the median of their times).
+ *
+ * @example A confirmed and an unconfirmed trial
+ * ```ts
+ * import { isConfirmed } from "./merge.ts";
+ * console.log(isConfirmed({ config: { x: 1 }, status: "ok", timeMs: 2, confirmed: true } as never)); // true
+ * console.log(isConfirmed({ config: { x: 1 }, status: "ok", timeMs: 2 })); // false
+ * ```
+ */
+export function isConfirmed(trial: TrialRecord): boolean {
+  return trial.status === "ok" && (trial as { confirmed?: unknown }).confirmed === true;
+}
+
+/** Statuses that say nothing about the config itself: a later run may time it again. */
+const ENVIRONMENT_FAILURES: ReadonlySet<string> = new Set(["timeout", "device_lost"]);
+
+/**
+ * Whether a later record of the same config replaces the stored one. It does, except when the
+ * stored record is a confirmed median ({@linkcode isConfirmed}) and the later one is not: then an
+ * unconfirmed time (one short timing, maybe lucky, maybe written by another process tuning the
+ * same problem) or an environment failure (`"timeout"`, `"device_lost"`) is dropped. A confirmed
+ * later record, and a later correctness failure (`"wrong"`, `"compile_error"`, `"runtime_error"`,
+ * `"invalid"`), always replace it.
+ *
+ * @example An unconfirmed lucky time does not replace a confirmed median
+ * ```ts
+ * import { replacesTrial } from "./merge.ts";
+ * const median = { config: { x: 1 }, status: "ok", timeMs: 2, confirmed: true } as never;
+ * console.log(replacesTrial(median, { config: { x: 1 }, status: "ok", timeMs: 0.5 })); // false
+ * console.log(replacesTrial(median, { config: { x: 1 }, status: "wrong", timeMs: null })); // true
+ * ```
+ */
+export function replacesTrial(stored: TrialRecord, incoming: TrialRecord): boolean {
+  if (!isConfirmed(stored) || isConfirmed(incoming)) return true;
+  return !(incoming.status === "ok" || ENVIRONMENT_FAILURES.has(incoming.status));
+}
+
+/**
  * Merges trial lists: one record per config (by `configKey`), a record of `incoming` replacing an
- * `existing` one in place; new configs are appended in order.
+ * `existing` one in place when {@linkcode replacesTrial} says so (a confirmed median is kept
+ * against an unconfirmed time); new configs are appended in order.
  *
  * @example A newer trial replaces an older one
  * ```ts
@@ -68,7 +109,7 @@ export function mergeTrials(
     for (const trial of incoming) {
       const at = merged.findIndex((old) => sameConfigKey(old.config, trial.config));
       if (at === -1) merged.push(trial);
-      else merged[at] = trial;
+      else if (replacesTrial(merged[at]!, trial)) merged[at] = trial;
     }
     return merged;
   }
@@ -80,7 +121,7 @@ export function mergeTrials(
     if (at === undefined) {
       index.set(key, merged.length);
       merged.push(trial);
-    } else {
+    } else if (replacesTrial(merged[at]!, trial)) {
       merged[at] = trial;
     }
   }
@@ -125,7 +166,8 @@ export function bestOf(trials: readonly TrialRecord[]): CacheBest | null {
 
 /**
  * Merges two versions of the same entry (for imports): the union of their trials, where the
- * entry with the later `updatedAt` wins conflicts (`incoming` on ties); `complete` if either was;
+ * entry with the later `updatedAt` wins conflicts (`incoming` on ties) as in
+ * {@linkcode mergeTrials} (a confirmed median is kept against an unconfirmed time); `complete` if either was;
  * the default config of the newer one when it has one; best recomputed.
  *
  * @example Merge two machines' results

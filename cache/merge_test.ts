@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
-import { bestOf, entryKey, mergeEntries, mergeTrials } from "./merge.ts";
+import {
+  bestOf,
+  entryKey,
+  isConfirmed,
+  mergeEntries,
+  mergeTrials,
+  replacesTrial,
+} from "./merge.ts";
 import type { CacheEntry } from "./types.ts";
+import type { TrialRecord } from "../tuner/types.ts";
 import { MATMUL_KEY, trial } from "./testdata/fixtures.ts";
 
 Deno.test("entryKey() joins kernel, version and problem key", () => {
@@ -91,4 +99,83 @@ Deno.test("mergeEntries() lets the newer entry win conflicts, whichever side it 
     assert.equal(merged.defaultTimeMs, 1);
     assert.equal(merged.updatedAt, "2026-02-01T00:00:00.000Z");
   }
+});
+
+/** A confirmed median of config `{ tile }`. */
+function median(tile: number, timeMs: number): TrialRecord {
+  return { ...trial(tile, timeMs), confirmed: true } as TrialRecord;
+}
+
+Deno.test("mergeTrials() keeps a confirmed median, when another writer's unconfirmed time is lower", () => {
+  // Process A confirmed tile 8 (1.0 ms) as the winner over tile 16 (1.2 ms); process B's single,
+  // lucky timing of tile 16 arrives later.
+  const merged = mergeTrials([median(8, 1.0), median(16, 1.2)], [trial(16, 0.5)]);
+  assert.deepEqual(merged, [median(8, 1.0), median(16, 1.2)]);
+  assert.deepEqual(bestOf(merged)?.config, { tile: 8 }, "the best is still the confirmed winner");
+  // The same through the keyed path (many trials at once).
+  const many = Array.from({ length: 20 }, (_, i) => trial(100 + i, 9));
+  const keyed = mergeTrials([median(8, 1.0), median(16, 1.2)], [trial(16, 0.5), ...many]);
+  assert.deepEqual(keyed.slice(0, 2), [median(8, 1.0), median(16, 1.2)]);
+  assert.equal(keyed.length, 22);
+});
+
+Deno.test("mergeTrials() replaces a confirmed median, when a confirmed time or a correctness failure arrives", () => {
+  assert.deepEqual(mergeTrials([median(8, 1)], [median(8, 3)]), [median(8, 3)]);
+  const wrong: TrialRecord = { config: { tile: 8 }, status: "wrong", timeMs: null };
+  assert.deepEqual(mergeTrials([median(8, 1)], [wrong]), [wrong]);
+  // Environment failures do not; between unconfirmed records the later one wins.
+  assert.deepEqual(mergeTrials([median(8, 1)], [trial(8, null)]), [median(8, 1)]);
+  assert.deepEqual(mergeTrials([trial(8, 1)], [trial(8, 0.5)]), [trial(8, 0.5)]);
+  assert.deepEqual(mergeTrials([trial(8, 1)], [trial(8, null)]), [trial(8, null)]);
+});
+
+Deno.test("replacesTrial() and isConfirmed() follow the documented rule, for every pair of statuses", () => {
+  const statuses = [
+    "ok",
+    "invalid",
+    "compile_error",
+    "runtime_error",
+    "wrong",
+    "timeout",
+    "device_lost",
+  ] as const;
+  const records = statuses.flatMap((status) => {
+    const base: TrialRecord = { config: { tile: 1 }, status, timeMs: status === "ok" ? 1 : null };
+    return [base, { ...base, confirmed: true } as TrialRecord];
+  });
+  for (const stored of records) {
+    for (const incoming of records) {
+      const keep = isConfirmed(stored) && !isConfirmed(incoming) &&
+        ["ok", "timeout", "device_lost"].includes(incoming.status);
+      assert.equal(replacesTrial(stored, incoming), !keep, JSON.stringify([stored, incoming]));
+    }
+  }
+  // A failed trial marked confirmed is not a confirmed time.
+  assert.equal(isConfirmed({ ...trial(1, null), confirmed: true } as TrialRecord), false);
+});
+
+Deno.test("mergeEntries() keeps a confirmed median, when the newer entry holds an unconfirmed time", () => {
+  const base = {
+    kernel: "matmul",
+    kernelVersion: 1,
+    problemKey: "p",
+    problem: null,
+    best: null,
+    defaultConfig: null,
+    defaultTimeMs: null,
+    strategy: "grid",
+    complete: true,
+  };
+  const older: CacheEntry = {
+    ...base,
+    trials: [median(8, 1), median(16, 2)],
+    updatedAt: "2026-01-01T00:00:00Z",
+  };
+  const newer: CacheEntry = {
+    ...base,
+    trials: [trial(16, 0.1)],
+    updatedAt: "2026-01-02T00:00:00Z",
+  };
+  const merged = mergeEntries(older, newer);
+  assert.deepEqual(merged.best, { config: { tile: 8 }, timeMs: 1 });
 });

@@ -12,11 +12,11 @@ import {
   readCacheFile,
   updateCacheFile,
 } from "./cache_file.ts";
-import { CacheFormatError } from "./errors.ts";
+import { CacheFormatError, oneLine } from "./errors.ts";
 import { cacheFileNames } from "./list.ts";
 import { bestOf, mergeEntries } from "./merge.ts";
 import type { CacheFile, ImportResult } from "./types.ts";
-import { validateCacheFile } from "./validate.ts";
+import { salvageCacheFile } from "./validate.ts";
 
 /** Options of {@linkcode exportCache}. */
 export interface ExportCacheOptions {
@@ -35,7 +35,8 @@ export interface ExportCacheOptions {
 /** Options of {@linkcode importCache}. */
 export interface ImportCacheOptions {
   /**
-   * Receives one line per warning (an existing corrupt or foreign file moved aside).
+   * Receives one line per warning (invalid records dropped from the input, an existing corrupt
+   * or foreign file moved aside).
    * @default {(message) => console.warn(`wgtune: warning: ${message}`)}
    */
   onWarning?: (message: string) => void;
@@ -98,10 +99,14 @@ export async function exportCache(
 }
 
 /**
- * Merges exported cache files (one, or an array, as parsed JSON) into `dir`: every input is
- * validated first (a {@linkcode CacheFormatError} names the first bad field, and nothing is
- * written), then each device's file is updated with the same lock-and-merge path as tuning.
- * Trials are unioned per config, the newer entry (by `updatedAt`) winning conflicts.
+ * Merges exported cache files (one, or an array, as parsed JSON) into `dir`; a set-aside cache
+ * file (`<slug>.corrupt-<time>.json`, `<slug>.foreign-<time>.json`) is imported the same way,
+ * which is how its valid data comes back. Every input is validated first: an input that is not
+ * a usable cache file at all (another format, a newer format version, a bad fingerprint) throws
+ * a {@linkcode CacheFormatError} naming the bad field, and nothing is written; invalid entries
+ * and trials are dropped with one warning per input and the rest is imported. Then each
+ * device's file is updated with the same lock-and-merge path as tuning. Trials are unioned per
+ * config, the newer entry (by `updatedAt`) winning conflicts.
  *
  * @example Export from one directory, import into another
  * ```ts
@@ -122,7 +127,7 @@ export async function exportCache(
  *   { trials: [{ config: { x: 1 }, status: "ok", timeMs: 1 }] },
  * );
  * const exported = JSON.parse(JSON.stringify(await exportCache(from)));
- * console.log(await importCache(to, exported)); // { files: 1, entries: 1, trials: 1 }
+ * console.log(await importCache(to, exported)); // { files: 1, entries: 1, trials: 1, dropped: 0 }
  * await Deno.remove(from, { recursive: true });
  * await Deno.remove(to, { recursive: true });
  * ```
@@ -140,15 +145,28 @@ export async function importCache(
       }`,
     );
   }
-  const valid = items.map((item, i) => {
+  const salvaged = items.map((item, i) => {
     try {
-      return validateCacheFile(item, Array.isArray(files) ? `files[${i}]` : "");
+      return salvageCacheFile(item, Array.isArray(files) ? `files[${i}]` : "");
     } catch (error) {
       if (!(error instanceof CacheFormatError)) throw error;
       throw new CacheFormatError(`import data: ${error.message}`, { cause: error });
     }
   });
-  if (valid.length === 0) return { files: 0, entries: 0, trials: 0 };
+  const warn = options.onWarning ?? ((message) => console.warn(`wgtune: warning: ${message}`));
+  let dropped = 0;
+  for (const { dropped: lines } of salvaged) {
+    if (lines.length === 0) continue;
+    dropped += lines.length;
+    warn(oneLine(
+      `import data: dropped ${lines.length} invalid record(s), kept the rest (first: ${
+        oneLine(lines[0]!, 200)
+      })`,
+      400,
+    ));
+  }
+  const valid = salvaged.map((item) => item.file);
+  if (valid.length === 0) return { files: 0, entries: 0, trials: 0, dropped };
   await ensureCacheDir(dir);
   const fileOptions: CacheFileOptions = { onWarning: options.onWarning };
   const targets = new Set<string>();
@@ -170,5 +188,5 @@ export async function importCache(
     entries += imported.length;
     trials += imported.reduce((sum, entry) => sum + entry.trials.length, 0);
   }
-  return { files: targets.size, entries, trials };
+  return { files: targets.size, entries, trials, dropped };
 }

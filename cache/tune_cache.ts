@@ -8,8 +8,8 @@ import type { DeviceFingerprint } from "../gpu/fingerprint.ts";
 import type { Config } from "../kernels/types.ts";
 import type { TrialRecord } from "../tuner/types.ts";
 import {
-  cacheFilePath,
   ensureCacheDir,
+  findCacheFile,
   loadCacheFile,
   removeOrphanTempFiles,
   updateCacheFile,
@@ -67,8 +67,9 @@ function jsonCopy(value: unknown, name: string): unknown {
 }
 
 /**
- * The tuning cache of one device: the file `<dir>/<fingerprint.slug>.json`. Every read goes to
- * the disk, every write is a locked read-merge-write, so several processes can share it.
+ * The tuning cache of one device: the file `<dir>/<fingerprint.slug>.json` (or the file of the
+ * same fingerprint hash under an older slug, see `findCacheFile`). Every read goes to the disk,
+ * every write is a locked read-merge-write, so several processes can share it.
  *
  * @example Record trials, then look the entry up
  * ```ts
@@ -147,7 +148,7 @@ export class TuneCache {
       throw new TypeError(`'options.onWarning' must be a function: current value is ${onWarning}`);
     }
     await ensureCacheDir(dir);
-    const file = cacheFilePath(path.resolve(dir), fingerprint);
+    const file = await findCacheFile(path.resolve(dir), fingerprint);
     await removeOrphanTempFiles(file);
     return new TuneCache(file, fingerprint, onWarning);
   }

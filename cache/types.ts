@@ -92,9 +92,9 @@ export interface CacheFileSummary {
   readonly backend: string | null;
   /** Adapter description of the device (`null` when the file is not valid). */
   readonly adapter: string | null;
-  /** Number of entries (0 when the file is not valid). */
+  /** Number of valid entries (what `importCache` recovers from a file that is not wholly valid). */
   readonly entries: number;
-  /** Number of trials over all entries (0 when the file is not valid). */
+  /** Number of valid trials over the valid entries. */
   readonly trials: number;
   /** Entries of a kernel version older than the current one (needs `kernelVersions`). */
   readonly staleEntries: number;
@@ -106,6 +106,13 @@ export interface CacheFileSummary {
   readonly valid: boolean;
   /** Why the file is not valid, `null` when it is. */
   readonly reason: string | null;
+  /**
+   * `null` for a cache file; for a file set aside from one, why: `"corrupt"` (unusable, or the
+   * original of a partly invalid file) or `"foreign"` (another device's data under this name).
+   */
+  readonly setAside: "corrupt" | "foreign" | null;
+  /** Invalid entries and trials that `importCache` would drop (0 when unreadable). */
+  readonly invalidRecords: number;
 }
 
 /** What `importCache` merged. */
@@ -114,6 +121,8 @@ export interface ImportResult {
   readonly files: number;
   /** Entries merged. */
   readonly entries: number;
-  /** Trial records read from the input. */
+  /** Valid trial records read from the input. */
   readonly trials: number;
+  /** Invalid entries and trials left out of the input (each reported in a warning). */
+  readonly dropped: number;
 }

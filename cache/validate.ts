@@ -10,7 +10,7 @@ import type { Config, ParamValue } from "../kernels/types.ts";
 import type { TrialStatus } from "../search/types.ts";
 import type { TrialRecord } from "../tuner/types.ts";
 import { CacheFormatError } from "./errors.ts";
-import { entryKey } from "./merge.ts";
+import { bestOf, entryKey } from "./merge.ts";
 import {
   CACHE_FORMAT,
   CACHE_FORMAT_VERSION,
@@ -146,6 +146,9 @@ class Checker {
     }
     if (record.error === undefined || record.error === null) delete trial.error;
     else this.string(record.error, at(where, "error"));
+    // Winner confirmation marks a time that is a median of several timings (see `isConfirmed`).
+    if (record.confirmed === undefined || record.confirmed === null) delete trial.confirmed;
+    else this.boolean(record.confirmed, at(where, "confirmed"));
     return trial as unknown as TrialRecord;
   }
 
@@ -225,7 +228,93 @@ class Checker {
     };
   }
 
-  file(value: unknown, where: string): CacheFile {
+  /** An entry checked against the key it is stored under. */
+  keyedEntry(raw: unknown, entriesWhere: string, key: string): CacheEntry {
+    const entry = this.entry(raw, at(entriesWhere, key));
+    let expected: string;
+    try {
+      expected = entryKey(entry.kernel, entry.kernelVersion, entry.problemKey);
+    } catch (error) {
+      this.fail(
+        at(entriesWhere, key),
+        "an entry with a valid kernel name",
+        (error as Error).message,
+      );
+    }
+    if (key !== expected) this.fail(at(entriesWhere, key), `keyed "${expected}"`, key, true);
+    return entry;
+  }
+
+  /**
+   * The valid part of an entry: without its invalid trials, with its invalid optional fields
+   * reset to their defaults (`complete` to false, so the search runs again), and with its best
+   * recomputed; or `undefined` when what identifies it (kernel, version, problem key, trials
+   * array) is invalid. Each problem is pushed onto `dropped`.
+   */
+  salvageEntry(
+    raw: unknown,
+    entriesWhere: string,
+    key: string,
+    dropped: string[],
+  ): CacheEntry | undefined {
+    try {
+      return this.keyedEntry(raw, entriesWhere, key);
+    } catch (error) {
+      if (!(error instanceof CacheFormatError)) throw error;
+      if (!isRecord(raw) || !Array.isArray(raw.trials)) {
+        dropped.push(`${error.message} (dropped the entry)`);
+        return undefined;
+      }
+      const where = at(entriesWhere, key);
+      const problems: string[] = [];
+      /** Runs one check; false (with the problem noted) when it fails. */
+      const passes = (check: () => unknown, then: string): boolean => {
+        try {
+          check();
+          return true;
+        } catch (fieldError) {
+          if (!(fieldError instanceof CacheFormatError)) throw fieldError;
+          problems.push(`${fieldError.message} (${then})`);
+          return false;
+        }
+      };
+      const trials = raw.trials.filter((trial, i) =>
+        passes(() => this.trial(trial, at(at(where, "trials"), i)), "dropped the trial")
+      );
+      const repaired: Rec = { ...raw, trials, best: null };
+      const optional: Record<string, (value: unknown, name: string) => unknown> = {
+        best: (v, n) => this.best(v, n), // recomputed from the kept trials in any case
+        defaultConfig: (v, n) => v === null || this.config(v, n),
+        defaultTimeMs: (v, n) => this.optionalTime(v, n),
+        strategy: (v, n) => this.string(v, n),
+        complete: (v, n) => this.boolean(v, n),
+        updatedAt: (v, n) => {
+          if (Number.isNaN(Date.parse(this.string(v, n)))) this.fail(n, "an ISO date", v, true);
+        },
+      };
+      for (const [name, check] of Object.entries(optional)) {
+        if (raw[name] === undefined) continue;
+        if (!passes(() => check(raw[name], at(where, name)), "reset the field")) {
+          delete repaired[name];
+        }
+      }
+      try {
+        const entry = this.keyedEntry(repaired, entriesWhere, key);
+        dropped.push(...problems);
+        return { ...entry, best: bestOf(entry.trials) };
+      } catch (entryError) {
+        if (!(entryError instanceof CacheFormatError)) throw entryError;
+        dropped.push(`${entryError.message} (dropped the entry)`);
+        return undefined;
+      }
+    }
+  }
+
+  /**
+   * A whole file. With `dropped`, invalid entries and trials are left out (each problem pushed
+   * onto it) instead of failing the file; the format, version and fingerprint must be valid.
+   */
+  file(value: unknown, where: string, dropped?: string[]): CacheFile {
     const record = this.record(value, where);
     if (record.format !== CACHE_FORMAT) {
       this.fail(at(where, "format"), `"${CACHE_FORMAT}" (not a wgtune cache file)`, record.format);
@@ -244,19 +333,10 @@ class Checker {
     const rawEntries = this.record(record.entries, entriesWhere);
     const entries: Record<string, CacheEntry> = {};
     for (const [key, raw] of Object.entries(rawEntries)) {
-      const entry = this.entry(raw, at(entriesWhere, key));
-      let expected: string;
-      try {
-        expected = entryKey(entry.kernel, entry.kernelVersion, entry.problemKey);
-      } catch (error) {
-        this.fail(
-          at(entriesWhere, key),
-          "an entry with a valid kernel name",
-          (error as Error).message,
-        );
-      }
-      if (key !== expected) this.fail(at(entriesWhere, key), `keyed "${expected}"`, key, true);
-      entries[key] = entry;
+      const entry = dropped === undefined
+        ? this.keyedEntry(raw, entriesWhere, key)
+        : this.salvageEntry(raw, entriesWhere, key, dropped);
+      if (entry !== undefined) entries[key] = entry;
     }
     return {
       ...record,
@@ -266,6 +346,66 @@ class Checker {
       entries,
     };
   }
+}
+
+/** What {@linkcode salvageCacheFile} kept of a cache file. */
+export interface SalvagedCacheFile {
+  /** The valid entries, each with only its valid trials. */
+  readonly file: CacheFile;
+  /** One line per dropped entry or trial (empty when the whole file is valid). */
+  readonly dropped: readonly string[];
+}
+
+/**
+ * Validates a cache file like {@linkcode validateCacheFile}, but keeps what is valid: invalid
+ * trials are dropped from their entry (whose best is then recomputed), invalid entries from the
+ * file, each with a line in `dropped`. Throws {@linkcode CacheFormatError} only when the file
+ * itself is unusable (not an object, another format or version, a bad fingerprint, no entries
+ * object).
+ *
+ * @example Keep the valid trials of an entry
+ * ```ts
+ * import { salvageCacheFile } from "./validate.ts";
+ * import { computeFingerprint } from "../gpu/fingerprint.ts";
+ * const fingerprint = await computeFingerprint({
+ *   backend: "deno",
+ *   runtime: "deno",
+ *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+ *   features: [],
+ *   limits: {},
+ * });
+ * const entry = {
+ *   kernel: "matmul", kernelVersion: 1, problemKey: "p", problem: null,
+ *   trials: [{ config: { x: 1 }, status: "ok", timeMs: 1 }, { config: { x: 2 }, status: "great", timeMs: 0 }],
+ * };
+ * const { file, dropped } = salvageCacheFile({
+ *   format: "wgtune-cache", formatVersion: 1, fingerprint, entries: { "matmul@v1/p": entry },
+ * });
+ * console.log(file.entries["matmul@v1/p"]?.trials.length, dropped.length); // 1 1
+ * ```
+ */
+export function salvageCacheFile(value: unknown, where = ""): SalvagedCacheFile {
+  const dropped: string[] = [];
+  const file = new Checker("file").file(value, where, dropped);
+  return { file, dropped };
+}
+
+/**
+ * The `formatVersion` of data that is a wgtune cache file of a newer format than this wgtune
+ * reads, else `undefined`. Such a file belongs to a newer wgtune sharing the directory: it must
+ * be left untouched.
+ *
+ * @example Recognize a newer file
+ * ```ts
+ * import { newerFormatVersion } from "./validate.ts";
+ * console.log(newerFormatVersion({ format: "wgtune-cache", formatVersion: 7 })); // 7
+ * console.log(newerFormatVersion({ format: "wgtune-cache", formatVersion: 1 })); // undefined
+ * ```
+ */
+export function newerFormatVersion(value: unknown): number | undefined {
+  if (!isRecord(value) || value.format !== CACHE_FORMAT) return undefined;
+  const version = value.formatVersion;
+  return typeof version === "number" && version > CACHE_FORMAT_VERSION ? version : undefined;
 }
 
 /**

@@ -3,6 +3,8 @@ import { CacheFormatError } from "./errors.ts";
 import { serializeCacheFile } from "./serialize.ts";
 import type { CacheFile } from "./types.ts";
 import {
+  newerFormatVersion,
+  salvageCacheFile,
   validateCacheFile,
   validateConfig,
   validateFingerprint,
@@ -203,4 +205,84 @@ Deno.test("validateFingerprint() accepts computed fingerprints and rejects a slu
     () => validateFingerprint({ ...fingerprint, slug: "deno-0000000000000000" }, "fp", "argument"),
     RangeError,
   );
+});
+
+Deno.test("validateTrialRecord() keeps a boolean 'confirmed' and refuses any other value", () => {
+  const confirmed = { ...trial(8, 1), confirmed: true };
+  assert.equal(
+    (validateTrialRecord(confirmed, "t", "file") as { confirmed?: boolean }).confirmed,
+    true,
+  );
+  assert.throws(
+    () => validateTrialRecord({ ...trial(8, 1), confirmed: "yes" }, "t", "file"),
+    /'t.confirmed' must be a boolean/,
+  );
+});
+
+Deno.test("salvageCacheFile() keeps the valid trials and entries, when some are invalid", async () => {
+  const data = await edited((f) => {
+    f.entries[ENTRY].trials.push({ config: { tile: 4 }, status: "ok", timeMs: 0.1 });
+    f.entries[ENTRY].trials[0].timeMs = -1; // the best: dropped, best recomputed
+    f.entries["matmul@v1/other"] = { ...f.entries[ENTRY], problemKey: "other", kernel: 7 };
+    f.entries["matmul@v1/third"] = { ...f.entries[ENTRY], problemKey: "third" };
+  });
+  const { file, dropped } = salvageCacheFile(data);
+  assert.deepEqual(Object.keys(file.entries), [ENTRY, "matmul@v1/third"]);
+  assert.deepEqual(file.entries[ENTRY]!.trials.map((t) => t.config.tile), [16, 4]);
+  assert.deepEqual(file.entries[ENTRY]!.best, { config: { tile: 4 }, timeMs: 0.1 });
+  assert.equal(file.entries["matmul@v1/third"]!.trials.length, 2, "an untouched entry is whole");
+  assert.equal(dropped.length, 3);
+  assert.match(
+    dropped[0]!,
+    /trials\[0\]\.timeMs' must be a finite number >= 0.*\(dropped the trial\)$/,
+  );
+  assert.match(
+    dropped[1]!,
+    /"matmul@v1\/other"\]\.kernel' must be a string.*\(dropped the entry\)$/,
+  );
+  // What is kept passes the strict check.
+  assert.doesNotThrow(() => validateCacheFile(JSON.parse(serializeCacheFile(file))));
+  assert.deepEqual(salvageCacheFile(await goodFile()), { file: await goodFile(), dropped: [] });
+});
+
+Deno.test("salvageCacheFile() throws CacheFormatError, when the file itself is unusable", async () => {
+  for (
+    const edit of [
+      (f: Json) => f.format = "x",
+      (f: Json) => f.formatVersion = 2,
+      (f: Json) => f.fingerprint.hash = "abc",
+      (f: Json) => f.entries = [],
+    ]
+  ) {
+    const data = await edited(edit);
+    assert.throws(() => salvageCacheFile(data), CacheFormatError);
+  }
+});
+
+Deno.test("newerFormatVersion() tells a newer wgtune's cache file from others", () => {
+  assert.equal(newerFormatVersion({ format: "wgtune-cache", formatVersion: 2 }), 2);
+  assert.equal(newerFormatVersion({ format: "wgtune-cache", formatVersion: 1 }), undefined);
+  assert.equal(newerFormatVersion({ format: "wgtune-cache", formatVersion: "2" }), undefined);
+  assert.equal(newerFormatVersion({ format: "other", formatVersion: 9 }), undefined);
+  assert.equal(newerFormatVersion(null), undefined);
+});
+
+Deno.test("salvageCacheFile() resets invalid optional fields of an entry and keeps its trials", async () => {
+  const data = await edited((f) => {
+    f.entries[ENTRY].complete = "yes";
+    f.entries[ENTRY].updatedAt = "yesterday";
+    f.entries[ENTRY].best = { config: { tile: 8 } };
+    f.entries[ENTRY].defaultConfig = [1];
+    f.entries[ENTRY].strategy = 3;
+  });
+  const { file, dropped } = salvageCacheFile(data);
+  const entry = file.entries[ENTRY]!;
+  assert.equal(entry.trials.length, 2);
+  assert.equal(entry.complete, false, "searched again");
+  assert.equal(entry.updatedAt, new Date(0).toISOString());
+  assert.deepEqual(entry.best, { config: { tile: 8 }, timeMs: 1 });
+  assert.equal(entry.defaultConfig, null);
+  assert.equal(entry.strategy, "");
+  assert.equal(dropped.length, 5);
+  assert.ok(dropped.every((line) => line.endsWith("(reset the field)")), dropped.join("\n"));
 });

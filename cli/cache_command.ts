@@ -3,7 +3,9 @@
  *
  * @module
  */
+import path from "node:path";
 import type { Command } from "commander";
+import { parseCacheFileName, setAsideSlug } from "../cache/cache_file.ts";
 import { clearCache, exportCache, importCache, listCacheFiles } from "../cache/mod.ts";
 import type { CacheEntry, CacheFile } from "../cache/mod.ts";
 import { KERNELS } from "../kernels/registry.ts";
@@ -67,17 +69,46 @@ async function ls(options: CommonOptions): Promise<number> {
         { header: "valid" },
       ],
       files.map((f) => [
-        f.slug,
+        // A set-aside file is named by its file name: that is what 'cache import' takes.
+        f.setAside === null ? f.slug : path.basename(f.path),
         f.hash,
         String(f.entries),
         String(f.staleEntries),
         String(f.trials),
         f.updatedAt ?? "-",
-        f.valid ? "yes" : `no: ${f.reason}`,
+        `${f.setAside === null ? "" : `set aside (${f.setAside}), `}${
+          f.valid ? "yes" : `no: ${f.reason}`
+        }`,
       ]),
     ) + `\n`,
   );
+  const aside = files.filter((f) => f.setAside !== null && f.entries > 0).length;
+  if (aside > 0) {
+    writeOut(
+      `${aside} set-aside file(s) hold valid entries: recover them with ` +
+        `'wgtune cache import ${path.join(dir, "<file>")}'\n`,
+    );
+  }
   return EXIT_OK;
+}
+
+/**
+ * Throws a {@linkcode UsageError} when `file` is a cache file of `dir` (or a file set aside from
+ * one): an export written there would overwrite the data it was exported from.
+ */
+async function refuseCacheFileTarget(file: string, dir: string): Promise<void> {
+  const real = (p: string) => Deno.realPath(p).catch(() => path.resolve(p));
+  const cacheDir = await real(dir);
+  // The target as named, and where it leads when it is a link.
+  const targets = [path.resolve(file), await real(file)];
+  for (const target of targets) {
+    const name = path.basename(target);
+    if (parseCacheFileName(name) === undefined && setAsideSlug(name) === undefined) continue;
+    if ((await real(path.dirname(target))) !== cacheDir) continue;
+    throw new UsageError(
+      `refusing to export into '${file}': it is a cache file of ${dir} and would be overwritten; write the export elsewhere`,
+    );
+  }
 }
 
 /** One entry of the `cache show --json` document. */
@@ -180,12 +211,14 @@ async function exportTo(
 ): Promise<number> {
   const dir = cacheDirOption(options.cacheDir);
   const hash = fingerprintOption(options.fingerprint);
+  const toStdout = file === undefined || file === "-";
+  if (!toStdout) await refuseCacheFileTarget(file, dir);
   const files = await exportCache(dir, {
     ...(hash === undefined ? {} : { fingerprintHash: hash }),
     onWarning: warn,
   });
   const text = `${JSON.stringify(files, null, 2)}\n`;
-  if (file === undefined || file === "-") {
+  if (toStdout) {
     writeOut(text);
     return EXIT_OK;
   }
@@ -221,7 +254,9 @@ async function importFrom(file: string, options: CommonOptions): Promise<number>
     json({ schemaVersion: SCHEMA_VERSION, tool: TOOL, cacheDir: dir, imported: result });
   } else {
     writeOut(
-      `imported ${result.entries} entries (${result.trials} trials) into ${result.files} cache file(s) in ${dir}\n`,
+      `imported ${result.entries} entries (${result.trials} trials) into ${result.files} cache file(s) in ${dir}${
+        result.dropped > 0 ? `; dropped ${result.dropped} invalid record(s)` : ""
+      }\n`,
     );
   }
   return EXIT_OK;
@@ -275,7 +310,11 @@ export function addCacheCommands(program: Command, setExitCode: (code: number) =
         "cache directory (default: $WGTUNE_CACHE_DIR or ~/.cache/wgtune)",
       )
       .option("--json", "print one JSON document");
-  common(cache.command("ls").description("list the cache files: device, entries, trials, validity"))
+  common(
+    cache.command("ls").description(
+      "list the cache files and the files set aside from them: device, entries, trials, validity",
+    ),
+  )
     .action(async (o: CommonOptions) => setExitCode(await ls(o)));
   common(cache.command("show").description("print the cached entries: problem, best config, times"))
     .option("--op <name>", "only entries of this op")
@@ -293,7 +332,10 @@ export function addCacheCommands(program: Command, setExitCode: (code: number) =
     );
   common(
     cache.command("import").argument("<file>", "a file written by 'cache export' ('-': stdin)")
-      .description("merge exported cache files into the cache (trials are merged, not replaced)"),
+      .description(
+        "merge exported cache files, or a set-aside file listed by 'cache ls', into the cache " +
+          "(trials are merged, not replaced; invalid records are dropped with a warning)",
+      ),
   ).action(async (file: string, o: CommonOptions) => setExitCode(await importFrom(file, o)));
   common(cache.command("clear").description("remove cache files"))
     .option("--fingerprint <hash>", "only this device")

@@ -63,7 +63,7 @@ Deno.test("wgtune cache ls/show/export/import/clear round-trip a cache", async (
     assert.deepEqual((await json(["cache", "ls", "--cache-dir", dir])).files, []);
 
     const imported = await json(["cache", "import", input, "--cache-dir", dir]);
-    assert.deepEqual(imported.imported, { files: 1, entries: 1, trials: 3 });
+    assert.deepEqual(imported.imported, { files: 1, entries: 1, trials: 3, dropped: 0 });
 
     const ls = await json(["cache", "ls", "--cache-dir", dir]);
     assert.equal(ls.schemaVersion, 1);
@@ -133,6 +133,87 @@ Deno.test("wgtune cache ls/show/export/import/clear round-trip a cache", async (
     assert.equal(cleared2.removed, 1);
     await Deno.remove(input);
     await Deno.remove(exported);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("wgtune cache export refuses to write into a cache file of the cache dir, in one line", async () => {
+  const { dir, cleanup } = await tempCacheDir();
+  try {
+    const data = await fixture();
+    const live = `${dir}/${data.fingerprint.slug}.json`;
+    await Deno.mkdir(dir, { recursive: true });
+    const text = JSON.stringify(data);
+    await Deno.writeTextFile(live, text);
+    const aside = `${dir}/${data.fingerprint.slug}.corrupt-2026-01-01T00-00-00-000Z.json`;
+    await Deno.writeTextFile(aside, text);
+    const link = `${dir}-link.json`;
+    await Deno.symlink(live, link);
+    for (const target of [live, aside, link, `${dir}/./${data.fingerprint.slug}.json`]) {
+      const run = await runCli(["cache", "export", target, "--cache-dir", dir]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(
+        run.stderr,
+        /^wgtune: error: refusing to export into '.*': it is a cache file of /,
+      );
+      assert.equal(run.stderr.trim().split("\n").length, 1);
+    }
+    assert.equal(await Deno.readTextFile(live), text, "the live file is unchanged");
+    assert.equal(await Deno.readTextFile(aside), text);
+    await Deno.remove(link);
+    // Any other file name, even in the cache dir, is fine.
+    const elsewhere = `${dir}/backup.json`;
+    const ok = await runCli(["cache", "export", elsewhere, "--cache-dir", dir]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(await Deno.readTextFile(elsewhere)).length, 1);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("wgtune cache ls lists set-aside files, and cache import recovers their valid entries", async () => {
+  const { dir, cleanup } = await tempCacheDir();
+  try {
+    const data = await fixture();
+    const broken = JSON.parse(JSON.stringify(data));
+    const key = Object.keys(broken.entries)[0]!;
+    broken.entries[key].trials[2].status = "exploded";
+    await Deno.mkdir(dir, { recursive: true });
+    const aside = `${dir}/${data.fingerprint.slug}.corrupt-2026-01-01T00-00-00-000Z.json`;
+    await Deno.writeTextFile(aside, JSON.stringify(broken));
+
+    const table = await runCli(["cache", "ls", "--cache-dir", dir]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(
+      table.stdout,
+      /corrupt-2026-01-01T00-00-00-000Z\.json .* set aside \(corrupt\), no: 1 invalid record/,
+    );
+    assert.match(
+      table.stdout,
+      /1 set-aside file\(s\) hold valid entries: recover them with 'wgtune cache import /,
+    );
+    const listed = (await json(["cache", "ls", "--cache-dir", dir])).files as Array<
+      Record<string, unknown>
+    >;
+    assert.deepEqual(listed.map((f) => [f.setAside, f.entries, f.trials, f.invalidRecords]), [[
+      "corrupt",
+      1,
+      2,
+      1,
+    ]]);
+
+    const run = await runCli(["cache", "import", aside, "--cache-dir", dir]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /imported 1 entries \(2 trials\) .*; dropped 1 invalid record\(s\)/);
+    assert.match(run.stderr, /^wgtune: warning: import data: dropped 1 invalid record/);
+    const after = (await json(["cache", "ls", "--cache-dir", dir])).files as Array<
+      Record<string, unknown>
+    >;
+    assert.deepEqual(after.map((f) => [f.setAside, f.valid, f.entries]), [
+      [null, true, 1],
+      ["corrupt", false, 1],
+    ]);
   } finally {
     await cleanup();
   }

@@ -70,9 +70,55 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Lower-case, filename-safe form of a string. */
-function slugify(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48);
+/** Longest name part of a slug, in characters. */
+const SLUG_PART_MAX = 48;
+
+/** 32-bit FNV-1a over the UTF-16 code units of `text`, as 8 hex digits (synchronous). */
+function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
+/**
+ * Lower-case, filename-safe form of a string: words of `a-z` and `0-9` joined by single dashes,
+ * at most `max` characters, never starting or ending with a dash (`""` when nothing is left).
+ * Accents are dropped (`"Pok\u00e9mon"` gives `"pokemon"`), other characters separate words. A text
+ * that does not fit is cut at a word boundary and ends with 6 hex digits of a hash of the whole
+ * text, so two long names sharing a prefix keep distinct slugs.
+ *
+ * @example Slugs of adapter descriptions
+ * ```ts
+ * import { slugify } from "./fingerprint.ts";
+ * console.log(slugify("llvmpipe (LLVM 15.0.6, 256 bits)")); // "llvmpipe-llvm-15-0-6-256-bits"
+ * console.log(slugify("\u663e\u5361 \u{1F680}")); // ""
+ * console.log(slugify("ANGLE (NVIDIA, NVIDIA GeForce GTX 1650 Direct3D11 vs_5_0 ps_5_0, D3D11)").length <= 48); // true
+ * ```
+ */
+export function slugify(text: string, max: number = SLUG_PART_MAX): string {
+  if (!Number.isSafeInteger(max) || max < 8) {
+    throw new RangeError(`'max' must be an integer >= 8: current value is ${max}`);
+  }
+  const words = String(text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .split(/[^a-z0-9]+/).filter((word) => word !== "");
+  const full = words.join("-");
+  if (full.length <= max) return full;
+  const suffix = shortHash(String(text)).slice(0, 6);
+  const room = max - suffix.length - 1;
+  let head = "";
+  for (const word of words) {
+    const next = head === "" ? word : `${head}-${word}`;
+    if (next.length > room) {
+      // A single word longer than the room is cut; otherwise stop at the last whole word.
+      if (head === "") head = word.slice(0, room);
+      break;
+    }
+    head = next;
+  }
+  return `${head}-${suffix}`;
 }
 
 /**

@@ -5,12 +5,19 @@
  *
  * @module
  */
-import { defaultCacheDir, TuneCache } from "../cache/mod.ts";
+import { type CacheEntry, CacheFormatError, defaultCacheDir, TuneCache } from "../cache/mod.ts";
 import type { Gpu } from "../gpu/device.ts";
 import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
 import { getKernel } from "../kernels/registry.ts";
+import { configKey } from "../search/space.ts";
 import { assertFitsDevice } from "../tuner/device_fit.ts";
-import type { AnyKernelFamily, Config, KernelProgram } from "../kernels/types.ts";
+import type {
+  AnyKernelFamily,
+  Config,
+  DeviceCaps,
+  KernelProgram,
+  SearchSpace,
+} from "../kernels/types.ts";
 import { assertExplicitConfig, assertLoadKernelOptions, assertOpenGpu } from "./_check.ts";
 
 /** Options of {@linkcode loadKernel}. */
@@ -101,13 +108,95 @@ async function lookupNormalized(
   } catch {
     return undefined;
   }
+  let entry: CacheEntry | undefined;
   try {
-    const cache = await TuneCache.open(cacheDir, gpu.fingerprint, { onWarning: () => {} });
-    const entry = await cache.get(family.name, family.version, family.problemKey(normalized));
-    return entry?.best?.config;
+    const cache = await TuneCache.open(cacheDir, gpu.fingerprint, { onWarning: warnOncePerFile });
+    entry = await cache.get(family.name, family.version, family.problemKey(normalized));
+  } catch (error) {
+    // A newer wgtune's file is left alone: say so once, then run untuned.
+    if (error instanceof CacheFormatError) warnOncePerFile(error.message);
+    return undefined;
+  }
+  return entry === undefined ? undefined : bestLegalConfig(family, normalized, gpu.caps, entry);
+}
+
+/** Cache files whose warnings this process printed already. */
+const warnedFiles = new Set<string>();
+
+/**
+ * Prints a cache warning (a file set aside, a stale lock broken) once per file and process, so a
+ * plain op call does not move a user's file silently, and a loop of op calls does not repeat it.
+ */
+function warnOncePerFile(message: string): void {
+  const file = /'([^']+)'/.exec(message)?.[1] ?? message;
+  if (warnedFiles.has(file)) return;
+  warnedFiles.add(file);
+  console.warn(`wgtune: warning: ${message}`);
+}
+
+/** True when `config` holds exactly the space's parameters, each with one of its listed values. */
+function inSpace(space: SearchSpace, config: Config): boolean {
+  const names = Object.keys(config);
+  if (names.length !== space.params.length) return false;
+  return space.params.every((param) =>
+    Object.hasOwn(config, param.name) && param.values.some((value) => value === config[param.name])
+  );
+}
+
+/**
+ * The fastest correct config of a cache entry that the family's space accepts for this problem
+ * on this device and that generates a program fitting the device, or `undefined` when none does.
+ * A config edited into the file or imported from another version may be illegal here: it is
+ * skipped (the next fastest legal trial is used), never run.
+ *
+ * @example Skip an illegal stored best
+ * ```ts
+ * import { bestLegalConfig } from "./kernel_handle.ts";
+ * import { matmulFamily } from "../kernels/matmul/family.ts";
+ * import { DEFAULT_CAPS } from "../kernels/types.ts";
+ * const problem = matmulFamily.normalizeProblem({ m: 8, n: 8, k: 8 });
+ * const legal = matmulFamily.defaultConfig(problem, DEFAULT_CAPS);
+ * const edited = { ...legal, tileM: 7 }; // no such tile in the space
+ * const config = bestLegalConfig(matmulFamily, problem, DEFAULT_CAPS, {
+ *   best: { config: edited, timeMs: 0.1 },
+ *   trials: [
+ *     { config: edited, status: "ok", timeMs: 0.1 },
+ *     { config: legal, status: "ok", timeMs: 2 },
+ *   ],
+ * });
+ * console.log(config === legal); // true
+ * ```
+ */
+export function bestLegalConfig(
+  family: AnyKernelFamily,
+  normalized: unknown,
+  caps: DeviceCaps,
+  entry: Pick<CacheEntry, "trials" | "best">,
+): Config | undefined {
+  let space: SearchSpace;
+  try {
+    space = family.space(normalized, caps);
   } catch {
     return undefined;
   }
+  const defaultKey = configKey(family.defaultConfig(normalized, caps));
+  const legal = (config: Config): boolean => {
+    try {
+      // The default is measured with every search even where the pruned space omits it.
+      const known = configKey(config) === defaultKey || inSpace(space, config);
+      if (!known || !space.isValid(config)) return false;
+      assertFitsDevice(family.generate(normalized, config, caps), caps);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const timed = entry.trials
+    .filter((t) => t.status === "ok" && t.timeMs !== null && Number.isFinite(t.timeMs))
+    .sort((a, b) => a.timeMs! - b.timeMs!);
+  // The stored best first (it is the fastest trial unless the file was edited), then by time.
+  const candidates = [...(entry.best ? [entry.best.config] : []), ...timed.map((t) => t.config)];
+  return candidates.find(legal);
 }
 
 /**
