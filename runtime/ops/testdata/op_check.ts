@@ -1,0 +1,137 @@
+/**
+ * Test helper: runs one node through an op generator on the test GPU and through
+ * onnxruntime-node's CPU provider, and compares the outputs with a tolerance derived from the
+ * reference's magnitude.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { OnnxAttributes } from "../../../onnx/attribute.ts";
+import { testGpu } from "../../../tests/gpu_fixture.ts";
+import { runOpPlan } from "../execute.ts";
+import type { GpuDtype, OpGenerator, OpNode, TensorInfo } from "../types.ts";
+import {
+  runOrtNode,
+  type TestAttribute,
+  type TestElementType,
+  type TestInput,
+} from "./ort_node.ts";
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` seeded uniform floats in [lo, hi). */
+export function uniform(seed: number, n: number, lo = -3, hi = 3): number[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => Math.fround(lo + (hi - lo) * r()));
+}
+
+/** `n` seeded integers in [lo, hi]. */
+export function ints(seed: number, n: number, lo: number, hi: number): number[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => lo + Math.floor((hi - lo + 1) * r()));
+}
+
+/** Number of elements of `dims`. */
+export function count(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/** A float input of `dims` with seeded values in [lo, hi). */
+export function floatInput(dims: readonly number[], seed: number, lo = -3, hi = 3): TestInput {
+  return { type: "float", dims, data: uniform(seed, count(dims), lo, hi) };
+}
+
+/** Tolerances of a check. */
+export interface CheckTolerance {
+  /** Relative to each reference value. @default {1e-5} */
+  readonly rtol?: number;
+  /** Relative to the largest reference magnitude (at least 1). @default {1e-6} */
+  readonly atol?: number;
+}
+
+/** One check: the ONNX node plus what the GPU side needs. */
+export interface OpCase {
+  readonly opType: string;
+  readonly opset: number;
+  readonly attributes?: readonly TestAttribute[];
+  readonly inputs: readonly (TestInput | undefined)[];
+  /** Number of outputs (default 1). */
+  readonly outputs?: number;
+  /** ONNX types of the outputs (default: the type of the first input). */
+  readonly outputTypes?: readonly TestElementType[];
+  readonly tolerance?: CheckTolerance;
+}
+
+function gpuType(t: TestElementType): GpuDtype {
+  return t === "float" ? "f32" : "i32";
+}
+
+function attributes(list: readonly TestAttribute[]): OnnxAttributes {
+  return Object.fromEntries(list.map((a) => [a.name, { ...a, docString: "" }])) as OnnxAttributes;
+}
+
+/** Builds the OpNode the generator sees for `c`, given the output dims. */
+export function opNode(c: OpCase, outDims: readonly (readonly number[])[]): OpNode {
+  const first = c.inputs.find((x) => x)?.type ?? "float";
+  return {
+    opType: c.opType,
+    attributes: attributes(c.attributes ?? []),
+    inputs: c.inputs.map((x): TensorInfo | undefined =>
+      x ? { dims: x.dims, dtype: gpuType(x.type), elemType: x.type } : undefined
+    ),
+    outputs: outDims.map((dims, i) => {
+      const t = c.outputTypes?.[i] ?? first;
+      return { dims, dtype: gpuType(t), elemType: t };
+    }),
+    constants: c.inputs.map((x) => (x?.initializer ? Array.from(x.data) : undefined)),
+  };
+}
+
+/**
+ * Runs `c` on onnxruntime's CPU provider and through `generator` on the test GPU; asserts equal
+ * dims and values within the tolerance. Returns the GPU outputs.
+ */
+export async function checkOp(
+  generator: OpGenerator,
+  c: OpCase,
+): Promise<(Float32Array | Int32Array)[]> {
+  const ref = await runOrtNode({
+    opType: c.opType,
+    opset: c.opset,
+    attributes: c.attributes ?? [],
+    inputs: c.inputs,
+    outputs: c.outputs ?? 1,
+  });
+  const node = opNode(c, ref.map((r) => r.dims));
+  const plan = generator.plan(node);
+  const got = await runOpPlan(await testGpu(), node, plan, c.inputs.map((x) => x?.data));
+  const rtol = c.tolerance?.rtol ?? 1e-5;
+  const atolScale = c.tolerance?.atol ?? 1e-6;
+  ref.forEach((r, o) => {
+    const g = got[o]!;
+    assert.equal(g.length, r.data.length, `${c.opType} output ${o}: length`);
+    const mag = Math.max(1, ...r.data.filter(Number.isFinite).map(Math.abs));
+    for (let i = 0; i < g.length; i++) {
+      const want = r.data[i]!;
+      const have = g[i]!;
+      if (Number.isNaN(want) && Number.isNaN(have)) continue;
+      if (want === have) continue;
+      const err = Math.abs(want - have);
+      assert.ok(
+        err <= atolScale * mag + rtol * Math.abs(want),
+        `${c.opType} output ${o}[${i}]: got ${have}, want ${want} (dims [${r.dims}])`,
+      );
+    }
+  });
+  return got;
+}
