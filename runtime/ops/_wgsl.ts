@@ -10,8 +10,11 @@ import type { GpuDtype, TensorInfo } from "./types.ts";
 
 /** Most workgroups `dispatchWorkgroups` takes per dimension. */
 export const MAX_GROUPS = 65535;
-/** Most iterations one WGSL loop may run (llvmpipe stops loops after 65,535). */
-export const MAX_LOOP = 32768;
+/**
+ * Most iterations one generated loop runs: llvmpipe stops an invocation after about 65,535 loop
+ * iterations summed over all its loops, so three such loops fit in one program.
+ */
+export const MAX_LOOP = 16384;
 
 /** Number of elements of `dims`. */
 export function sizeOf(dims: readonly number[]): number {
@@ -213,25 +216,30 @@ ${opts.body}`,
 }
 
 /**
- * A loop in which thread `t` of `threads` visits `k = t, t + threads, ...` below `n`, nested so
- * that no single loop runs more than {@linkcode MAX_LOOP} iterations. `body` uses `k`.
+ * A loop in which thread `t` of `threads` visits `k = t, t + threads, ...` below `n`; `body` uses
+ * `k`. llvmpipe stops an invocation after about 65,535 loop iterations in total, counted over all
+ * its loops (nesting does not help), so the body is unrolled as often as needed to keep this loop
+ * at most {@linkcode MAX_LOOP} iterations: a program may run three such loops.
  */
 export function stridedLoop(n: number, threads: number, t: string, body: string): string {
   const perThread = Math.ceil(n / threads);
   if (perThread <= 0) return "";
-  const check = n % threads === 0 ? "" : `if (k < ${n}u) `;
   if (perThread <= MAX_LOOP) {
+    const check = n % threads === 0 ? "" : `if (k < ${n}u) `;
     return `for (var j = 0u; j < ${perThread}u; j++) {
     let k = j * ${threads}u + ${t};
     ${check}{ ${body} }
   }`;
   }
-  const chunks = Math.ceil(perThread / MAX_LOOP);
-  return `for (var c = 0u; c < ${chunks}u; c++) {
-    for (var j = 0u; j < ${MAX_LOOP}u; j++) {
-      let k = (c * ${MAX_LOOP}u + j) * ${threads}u + ${t};
+  const unroll = Math.ceil(perThread / MAX_LOOP);
+  const iterations = Math.ceil(perThread / unroll);
+  const copies = Array.from({ length: unroll }, (_, u) =>
+    `{
+      let k = (j * ${unroll}u + ${u}u) * ${threads}u + ${t};
       if (k < ${n}u) { ${body} }
-    }
+    }`).join("\n    ");
+  return `for (var j = 0u; j < ${iterations}u; j++) {
+    ${copies}
   }`;
 }
 
@@ -309,3 +317,37 @@ fn tanh_f32(x: f32) -> f32 {
   return sign(x) * (1.0 - e) / (1.0 + e);
 }
 `;
+
+/**
+ * A WGSL `u32` expression mapping the flat index `idx` over the row-major `dims` to
+ * `sum(coord_k * strides[k])`: the index into a tensor whose dims are visited with other strides
+ * (kept dims of a reduction, reduced dims, a transposed view). Size-1 dims are dropped and dims
+ * contiguous in the target merged.
+ */
+export function gatherIndex(
+  idx: string,
+  dims: readonly number[],
+  strides: readonly number[],
+): string {
+  const parts: { dim: number; stride: number }[] = [];
+  dims.forEach((dim, k) => {
+    if (dim === 1) return;
+    const stride = strides[k]!;
+    const last = parts[parts.length - 1];
+    if (last && last.stride === stride * dim) {
+      last.dim *= dim;
+      last.stride = stride;
+    } else parts.push({ dim, stride });
+  });
+  if (parts.length === 0) return "0u";
+  const terms: string[] = [];
+  let inner = 1;
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const { dim, stride } = parts[k]!;
+    let coord = inner === 1 ? idx : `(${idx} / ${inner}u)`;
+    if (k > 0) coord = `(${coord} % ${dim}u)`;
+    terms.push(stride === 1 ? coord : `${coord} * ${stride}u`);
+    inner *= dim;
+  }
+  return `(${terms.join(" + ")})`;
+}
