@@ -1,0 +1,242 @@
+/**
+ * Op generators of row-wise normalizations: Softmax and LogSoftmax (newest semantics: one axis),
+ * LayerNormalization (with the optional Mean and InvStdDev outputs), InstanceNormalization, and
+ * BatchNormalization in inference mode.
+ *
+ * Row ops run one workgroup per row: its threads stride over the row (loops kept under llvmpipe's
+ * iteration cap) and combine partial maxima and sums in a workgroup tree. Variances are two-pass
+ * (mean first, then the mean of squared deviations).
+ *
+ * @module
+ */
+import { floatAttr, intAttr } from "./attributes.ts";
+import {
+  broadcastIndex,
+  elementProgram,
+  inBinding,
+  linearProgram,
+  lit,
+  normAxis,
+  outBinding,
+  pow2Threads,
+  sizeOf,
+  stridedLoop,
+  treeReduce,
+} from "./_wgsl.ts";
+import {
+  type OpGenerator,
+  type OpNode,
+  type OpPlan,
+  type TensorInfo,
+  UnsupportedOpError,
+} from "./types.ts";
+
+/** Most threads of a workgroup that handles one row. */
+const ROW_WG = 256;
+
+function input(node: OpNode, i: number): TensorInfo {
+  const t = node.inputs[i];
+  if (!t) throw new RangeError(`${node.opType}: input ${i} is required`);
+  return t;
+}
+
+function output(node: OpNode, i: number): TensorInfo {
+  const t = node.outputs[i];
+  if (!t) throw new RangeError(`${node.opType}: output ${i} is required`);
+  return t;
+}
+
+function requireFloat(node: OpNode, t: TensorInfo) {
+  if (t.dtype !== "f32") throw new UnsupportedOpError(node.opType, "integer input");
+}
+
+const none: OpPlan = { programs: [], scratch: [] };
+
+function planSoftmax(node: OpNode): OpPlan {
+  const x = input(node, 0);
+  const y = output(node, 0);
+  requireFloat(node, x);
+  const rank = x.dims.length;
+  if (rank === 0) throw new RangeError(`${node.opType}: input must have rank 1 or more`);
+  const axis = normAxis(node.opType, intAttr(node.attributes, "axis", -1), rank);
+  const len = x.dims[axis]!;
+  const inner = sizeOf(x.dims.slice(axis + 1));
+  const rows = sizeOf(x.dims) / Math.max(len, 1);
+  if (sizeOf(x.dims) === 0) return none;
+  const threads = pow2Threads(len, ROW_WG);
+  const at = (k: string) => (inner === 1 ? `base + ${k}` : `base + ${k} * ${inner}u`);
+  const log = node.opType === "LogSoftmax";
+  const write = log ? `in0[${at("k")}] - mx - log(total)` : `exp(in0[${at("k")}] - mx) / total`;
+  const base = inner === 1
+    ? `group * ${len}u`
+    : `(group / ${inner}u) * ${len * inner}u + group % ${inner}u`;
+  const program = linearProgram({
+    key: `${node.opType}|${x.dims.join("x")}|${axis}`,
+    bindings: [inBinding(0, x), outBinding(0, y)],
+    groups: rows,
+    workgroup: threads,
+    helpers: `var<workgroup> red: array<f32, ${threads}>;`,
+    body: `  let base = ${base};
+  var m = ${lit(-Infinity, "f32")};
+  ${stridedLoop(len, threads, "lid", `m = max(m, in0[${at("k")}]);`)}
+  ${treeReduce("red", threads, "m", (a, b) => `max(${a}, ${b})`)}
+  let mx = red[0];
+  workgroupBarrier();
+  var s = 0.0;
+  ${stridedLoop(len, threads, "lid", `s += exp(in0[${at("k")}] - mx);`)}
+  ${treeReduce("red", threads, "s", (a, b) => `(${a} + ${b})`)}
+  let total = red[0];
+  ${stridedLoop(len, threads, "lid", `out0[${at("k")}] = ${write};`)}`,
+  });
+  return { programs: [program], scratch: [] };
+}
+
+/**
+ * Normalizes `rows` contiguous rows of `len` elements: `y = (x - mean) * invStd * scale + bias`,
+ * where `scaleIndex` / `biasIndex` map (`group`, `k`) to the index into scale (in1) and bias (in2).
+ */
+function planRowNorm(
+  node: OpNode,
+  rows: number,
+  len: number,
+  epsilon: number,
+  scaleIndex: string,
+  biasIndex: string | undefined,
+  stats: boolean,
+): OpPlan {
+  const x = input(node, 0);
+  const scale = input(node, 1);
+  const y = output(node, 0);
+  requireFloat(node, x);
+  if (rows * len === 0) return none;
+  const threads = pow2Threads(len, ROW_WG);
+  const bindings = [inBinding(0, x), inBinding(1, scale)];
+  if (biasIndex !== undefined) bindings.push(inBinding(2, input(node, 2)));
+  bindings.push(outBinding(0, y));
+  const mean = stats ? node.outputs[1] : undefined;
+  const invStd = stats ? node.outputs[2] : undefined;
+  if (mean) bindings.push(outBinding(1, mean));
+  if (invStd) bindings.push(outBinding(2, invStd));
+  const bias = biasIndex === undefined ? "" : ` + in2[${biasIndex}]`;
+  const n = lit(len, "f32");
+  const body = `  let base = group * ${len}u;
+  var s = 0.0;
+  ${stridedLoop(len, threads, "lid", "s += in0[base + k];")}
+  ${treeReduce("red", threads, "s", (a, b) => `(${a} + ${b})`)}
+  let mean = red[0] / ${n};
+  workgroupBarrier();
+  var q = 0.0;
+  ${stridedLoop(len, threads, "lid", "let d = in0[base + k] - mean; q += d * d;")}
+  ${treeReduce("red", threads, "q", (a, b) => `(${a} + ${b})`)}
+  let inv = 1.0 / sqrt(red[0] / ${n} + ${lit(epsilon, "f32")});
+  ${
+    stridedLoop(
+      len,
+      threads,
+      "lid",
+      `out0[base + k] = (in0[base + k] - mean) * inv * in1[${scaleIndex}]${bias};`,
+    )
+  }
+  if (lid == 0u) {${mean ? " out1[group] = mean;" : ""}${invStd ? " out2[group] = inv;" : ""} }`;
+  const program = linearProgram({
+    key:
+      `${node.opType}|${rows}x${len}|${epsilon}|${scaleIndex}|${biasIndex}|${!!mean}|${!!invStd}`,
+    bindings,
+    groups: rows,
+    workgroup: threads,
+    helpers: `var<workgroup> red: array<f32, ${threads}>;`,
+    body,
+  });
+  return { programs: [program], scratch: [] };
+}
+
+function planLayerNorm(node: OpNode): OpPlan {
+  const x = input(node, 0);
+  const rank = x.dims.length;
+  const axis = normAxis(node.opType, intAttr(node.attributes, "axis", -1), rank);
+  const rowDims = x.dims.slice(axis);
+  const len = sizeOf(rowDims);
+  const rows = sizeOf(x.dims.slice(0, axis));
+  const epsilon = floatAttr(node.attributes, "epsilon", 1e-5);
+  const scale = input(node, 1);
+  const bias = node.inputs[2];
+  return planRowNorm(
+    node,
+    rows,
+    len,
+    epsilon,
+    broadcastIndex(scale.dims, rowDims, "k"),
+    bias ? broadcastIndex(bias.dims, rowDims, "k") : undefined,
+    true,
+  );
+}
+
+function planInstanceNorm(node: OpNode): OpPlan {
+  const x = input(node, 0);
+  if (x.dims.length < 3) {
+    throw new RangeError(
+      `InstanceNormalization: input must have rank 3 or more: it is ${x.dims.length}`,
+    );
+  }
+  const channels = x.dims[1]!;
+  const len = sizeOf(x.dims.slice(2));
+  const rows = x.dims[0]! * channels;
+  const epsilon = floatAttr(node.attributes, "epsilon", 1e-5);
+  const c = `(group % ${channels}u)`;
+  return planRowNorm(node, rows, len, epsilon, c, c, false);
+}
+
+function planBatchNorm(node: OpNode): OpPlan {
+  if (intAttr(node.attributes, "training_mode", 0) !== 0) {
+    throw new UnsupportedOpError("BatchNormalization", "training_mode=1");
+  }
+  const x = input(node, 0);
+  const y = output(node, 0);
+  requireFloat(node, x);
+  if (x.dims.length < 2) {
+    throw new RangeError(
+      `BatchNormalization: input must have rank 2 or more: it is ${x.dims.length}`,
+    );
+  }
+  const total = sizeOf(x.dims);
+  if (total === 0) return none;
+  const channels = x.dims[1]!;
+  const inner = sizeOf(x.dims.slice(2));
+  const epsilon = floatAttr(node.attributes, "epsilon", 1e-5);
+  const c = inner === 1 ? `idx % ${channels}u` : `(idx / ${inner}u) % ${channels}u`;
+  const body = `  let c = ${c};
+  let inv = in1[c] / sqrt(in4[c] + ${lit(epsilon, "f32")});
+  out0[idx] = (in0[idx] - in3[c]) * inv + in2[c];`;
+  const program = elementProgram({
+    key: `BatchNormalization|${x.dims.join("x")}|${epsilon}`,
+    bindings: [0, 1, 2, 3, 4].map((i) => inBinding(i, input(node, i))).concat(outBinding(0, y)),
+    total,
+    body,
+  });
+  return { programs: [program], scratch: [] };
+}
+
+/**
+ * The normalization op generators: Softmax, LogSoftmax, LayerNormalization,
+ * InstanceNormalization and BatchNormalization (inference).
+ *
+ * @example Plan a Softmax over the last axis (no GPU needed)
+ * ```ts
+ * import { normalizationOps } from "./normalization.ts";
+ * const softmax = normalizationOps.find((g) => g.opTypes.includes("Softmax"))!;
+ * const plan = softmax.plan({
+ *   opType: "Softmax",
+ *   attributes: {},
+ *   inputs: [{ dims: [8, 128], dtype: "f32" }],
+ *   outputs: [{ dims: [8, 128], dtype: "f32" }],
+ *   constants: [],
+ * });
+ * console.log(plan.programs[0]!.workgroupSize); // [128, 1, 1]
+ * ```
+ */
+export const normalizationOps: readonly OpGenerator[] = [
+  { opTypes: ["Softmax", "LogSoftmax"], plan: planSoftmax },
+  { opTypes: ["LayerNormalization"], plan: planLayerNorm },
+  { opTypes: ["InstanceNormalization"], plan: planInstanceNorm },
+  { opTypes: ["BatchNormalization"], plan: planBatchNorm },
+];
