@@ -3,9 +3,11 @@
  * with quantized values stored one per i32 element:
  * `q = saturate(roundHalfEven(x / scale) + zeroPoint)` and `x = (q - zeroPoint) * scale`.
  *
- * The saturation range comes from the quantized type: the output's (or the zero point's)
- * `elemType`, else the `output_dtype` attribute, else uint8 as ONNX defaults. Blocked quantization
- * (`block_size` > 0) and float8 types go to the fallback.
+ * Scale and zero point are scalars (per tensor), 1-D along `axis` (per axis) or, with
+ * `block_size` > 0, x's shape with `ceil(dim / block_size)` along `axis` (blocked). The saturation
+ * range comes from the quantized type: the output's (or the zero point's) `elemType`, else the
+ * `output_dtype` attribute, else uint8 as ONNX defaults. Float8 and float4 types go to the
+ * fallback.
  *
  * @module
  */
@@ -43,26 +45,32 @@ function input(node: OpNode, i: number): TensorInfo {
  * coordinate along `axis` per axis.
  */
 function paramIndex(node: OpNode, x: TensorInfo, scale: TensorInfo): string {
-  if (intAttr(node.attributes, "block_size", 0) > 0) {
-    throw new UnsupportedOpError(node.opType, "blocked quantization (block_size > 0)");
-  }
   const count = sizeOf(scale.dims);
-  if (scale.dims.length === 0 || (scale.dims.length === 1 && count === 1 && x.dims.length === 0)) {
-    return "0u";
-  }
-  if (scale.dims.length !== 1) {
-    throw new UnsupportedOpError(node.opType, `scale of rank ${scale.dims.length}`);
-  }
+  const blockSize = intAttr(node.attributes, "block_size", 0);
+  if (blockSize === 0 && (scale.dims.length === 0 || count === 1)) return "0u";
   const axis = normAxis(node.opType, intAttr(node.attributes, "axis", 1), x.dims.length);
   const channels = x.dims[axis]!;
-  if (count !== channels) {
-    if (count === 1) return "0u";
+  const inner = sizeOf(x.dims.slice(axis + 1));
+  if (blockSize > 0) {
+    // Blocked: scale has x's shape with ceil(channels / blockSize) along axis.
+    const blocks = Math.ceil(channels / blockSize);
+    const want = x.dims.map((d, k) => (k === axis ? blocks : d));
+    if (scale.dims.length !== want.length || scale.dims.some((d, k) => d !== want[k])) {
+      throw new RangeError(
+        `${node.opType}: scale dims [${scale.dims.join(",")}] must be [${want.join(",")}]`,
+      );
+    }
+    return `(idx / ${channels * inner}u) * ${
+      blocks * inner
+    }u + ((idx / ${inner}u) % ${channels}u) / ${blockSize}u * ${inner}u + idx % ${inner}u`;
+  }
+  if (scale.dims.length !== 1 || count !== channels) {
     throw new RangeError(
-      `${node.opType}: scale has ${count} elements, axis ${axis} of the input has ${channels}`,
+      `${node.opType}: scale dims [${
+        scale.dims.join(",")
+      }] must be [] or [${channels}] (axis ${axis})`,
     );
   }
-  const inner = sizeOf(x.dims.slice(axis + 1));
-  if (channels === 1) return "0u";
   return inner === 1 ? `idx % ${channels}u` : `(idx / ${inner}u) % ${channels}u`;
 }
 
@@ -126,7 +134,8 @@ function planDequantize(node: OpNode): OpPlan {
 }
 
 /**
- * The QuantizeLinear and DequantizeLinear op generators (per tensor and per axis, f32 compute).
+ * The QuantizeLinear and DequantizeLinear op generators (per tensor, per axis and blocked; f32
+ * compute).
  *
  * @example Plan a per-channel DequantizeLinear (no GPU needed)
  * ```ts

@@ -107,14 +107,57 @@ gpuTest("quantizeOps DequantizeLinear matches onnxruntime, per tensor and per ax
   });
 });
 
-Deno.test("quantizeOps plan() leaves blocked quantization to the fallback", () => {
+gpuTest("quantizeOps blocked Q/DQ match onnxruntime, when the last block is partial", async () => {
+  const x = floatInput([5, 3], 11, -4, 4);
+  for (const axis of [0, 1]) {
+    const blocks = axis === 0 ? [3, 3] : [5, 2];
+    const attributes = [...axisAttr(axis), { name: "block_size", type: "int" as const, value: 2 }];
+    const scale = floatInput(blocks, 12, 0.02, 0.1);
+    const zp: TestInput = {
+      type: "int8",
+      dims: blocks,
+      data: ints(13, blocks[0]! * blocks[1]!, -9, 9),
+    };
+    await checkOp(quantize, {
+      opType: "QuantizeLinear",
+      opset: 21,
+      attributes,
+      inputs: [x, scale, zp],
+      outputTypes: ["int8"],
+      tolerance: exact,
+    });
+    await checkOp(dequantize, {
+      opType: "DequantizeLinear",
+      opset: 21,
+      attributes,
+      inputs: [{ type: "int8", dims: [5, 3], data: ints(14, 15, -128, 127) }, scale, zp],
+      outputTypes: ["float"],
+    });
+  }
+});
+
+Deno.test("quantizeOps plan() rejects a scale that fits no axis, naming its dims", () => {
   assert.throws(
     () =>
       quantize.plan({
         opType: "QuantizeLinear",
-        attributes: { block_size: { name: "block_size", docString: "", type: "int", value: 2 } },
-        inputs: [{ dims: [4, 4], dtype: "f32" }, { dims: [4, 2], dtype: "f32" }],
+        attributes: {},
+        inputs: [{ dims: [4, 4], dtype: "f32" }, { dims: [3], dtype: "f32" }],
         outputs: [{ dims: [4, 4], dtype: "i32", elemType: "int8" }],
+        constants: [],
+      }),
+    /scale dims \[3\] must be \[\] or \[4\]/,
+  );
+});
+
+Deno.test("quantizeOps plan() leaves float8 outputs to the fallback", () => {
+  assert.throws(
+    () =>
+      quantize.plan({
+        opType: "QuantizeLinear",
+        attributes: {},
+        inputs: [{ dims: [4], dtype: "f32" }, { dims: [], dtype: "f32" }],
+        outputs: [{ dims: [4], dtype: "f32", elemType: "float8e4m3fn" }],
         constants: [],
       }),
     UnsupportedOpError,

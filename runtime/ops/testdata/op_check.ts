@@ -115,23 +115,35 @@ export async function checkOp(
   const node = opNode(c, ref.map((r) => r.dims));
   const plan = generator.plan(node);
   const got = await runOpPlan(await testGpu(), node, plan, c.inputs.map((x) => x?.data));
-  const rtol = c.tolerance?.rtol ?? 1e-5;
-  const atolScale = c.tolerance?.atol ?? 1e-6;
-  ref.forEach((r, o) => {
-    const g = got[o]!;
-    assert.equal(g.length, r.data.length, `${c.opType} output ${o}: length`);
-    const mag = r.data.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 1);
-    for (let i = 0; i < g.length; i++) {
-      const want = r.data[i]!;
-      const have = g[i]!;
-      if (Number.isNaN(want) && Number.isNaN(have)) continue;
-      if (want === have) continue;
-      const err = Math.abs(want - have);
-      assert.ok(
-        err <= atolScale * mag + rtol * Math.abs(want),
-        `${c.opType} output ${o}[${i}]: got ${have}, want ${want} (dims [${r.dims}])`,
-      );
-    }
-  });
+  ref.forEach((r, o) => assertClose(got[o]!, r.data, c.tolerance ?? {}, `${c.opType} output ${o}`));
   return got;
+}
+
+/**
+ * Asserts `got` equals `want` elementwise within `rtol * |want| + atol * max(1, max |want|)`
+ * (NaN equals NaN).
+ */
+export function assertClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tolerance: CheckTolerance,
+  label: string,
+): void {
+  const rtol = tolerance.rtol ?? 1e-5;
+  const atolScale = tolerance.atol ?? 1e-6;
+  assert.equal(got.length, want.length, `${label}: length`);
+  let mag = 1;
+  for (let i = 0; i < want.length; i++) {
+    const v = want[i]!;
+    if (Number.isFinite(v)) mag = Math.max(mag, Math.abs(v));
+  }
+  for (let i = 0; i < got.length; i++) {
+    const w = want[i]!;
+    const h = got[i]!;
+    if ((Number.isNaN(w) && Number.isNaN(h)) || w === h) continue;
+    assert.ok(
+      Math.abs(w - h) <= atolScale * mag + rtol * Math.abs(w),
+      `${label}[${i}]: got ${h}, want ${w}`,
+    );
+  }
 }
