@@ -1,5 +1,6 @@
 /**
- * The ONNX backend node tests (`../shared/conformance/onnx-node`) of the elementwise,
+ * The ONNX backend node tests (`../shared/conformance/onnx-node`) and ONNX Runtime Web's operator
+ * tests (`ort-web-ops`) of the elementwise,
  * normalization, reduction, cast and Q/DQ generators: every single-node case of their op types
  * runs through the generator on the test GPU and is compared with the stored outputs. Cases a
  * generator declines with UnsupportedOpError (blocked quantization, float8, training mode) are
@@ -7,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
-import { loadOnnxNodeCases } from "../../conformance/onnx_node_cases.ts";
+import { loadOnnxNodeCases, type OpSelector } from "../../conformance/onnx_node_cases.ts";
+import { loadOrtWebCases } from "../../conformance/ort_web_cases.ts";
 import { conformanceDir } from "../../conformance/data_dir.ts";
 import type { OnnxTensor } from "../../onnx/tensor.ts";
 import { castOps } from "./cast.ts";
@@ -47,13 +49,16 @@ const hasData = await Deno.stat(new URL("onnx-node/", conformanceDir())).then(
 );
 
 Deno.test({
-  name: "elementwise/normalization/reduce/cast/quantize ops match the ONNX backend node tests",
+  name:
+    "elementwise/normalization/reduce/cast/quantize ops match the ONNX node and ORT Web op tests",
   ignore: !GPU_AVAILABLE || !hasData,
   async fn() {
-    const cases = await loadOnnxNodeCases(
-      conformanceDir(),
-      (op, domain) => domain === "" && GENERATORS.some((g) => g.opTypes.includes(op)),
-    );
+    const select: OpSelector = (op, domain) =>
+      domain === "" && GENERATORS.some((g) => g.opTypes.includes(op));
+    const cases = [
+      ...await loadOnnxNodeCases(conformanceDir(), select),
+      ...loadOrtWebCases(conformanceDir(), select),
+    ];
     assert.ok(cases.length > 50, `only ${cases.length} cases found`);
     const gpu = await testGpu();
     const skipped: string[] = [];
@@ -70,7 +75,8 @@ Deno.test({
         opType: c.opType,
         attributes: c.attributes,
         inputs: c.inputs.map((t) => (t ? info(t) : undefined)),
-        outputs: c.outputs.map((t, i) => {
+        // Outputs up to the last one with a reference (the rest are not requested).
+        outputs: c.outputs.slice(0, c.outputs.findLastIndex((t) => t) + 1).map((t, i) => {
           if (!t) throw new Error(`${c.id}: output ${i} has no reference`);
           return info(t);
         }),
@@ -90,7 +96,8 @@ Deno.test({
         plan,
         c.inputs.map((t) => (t ? values(t) : undefined)),
       );
-      c.outputs.forEach((t, o) => {
+      node.outputs.forEach((_, o) => {
+        const t = c.outputs[o];
         const exact = storage(t!) === "i32";
         assertClose(
           got[o]!,
@@ -102,7 +109,7 @@ Deno.test({
       passed++;
     }
     console.log(
-      `${passed} onnx-node cases passed; skipped ${skipped.length}:\n  ${skipped.join("\n  ")}`,
+      `${passed} conformance cases passed; skipped ${skipped.length}:\n  ${skipped.join("\n  ")}`,
     );
     assert.ok(passed >= 50);
   },
