@@ -296,10 +296,17 @@ const clipOp: OpGenerator = {
   plan(node) {
     const t = info(node, 0).dtype;
     const used = node.inputs.flatMap((x, i) => (x && i < 3 ? [i] : []));
+    // Opset 6 keeps the bounds in attributes; graph normalization usually turns them into inputs.
+    const attr = (name: string) =>
+      node.attributes[name] ? lit(floatAttr(node.attributes, name, 0), t) : undefined;
+    const lo = attr("min");
+    const hi = attr("max");
     return planMap(node, used, (load) => {
       let e = load(0);
       if (node.inputs[1]) e = `max(${e}, ${load(1)})`;
+      else if (lo) e = `max(${e}, ${lo})`;
       if (node.inputs[2]) e = `min(${e}, ${load(2)})`;
+      else if (hi) e = `min(${e}, ${hi})`;
       return castExpr(e, t, node.outputs[0]?.dtype ?? t);
     });
   },

@@ -242,6 +242,32 @@ gpuTest("elementwiseOps Clip matches onnxruntime, with and without each bound", 
   });
 });
 
+gpuTest("elementwiseOps Clip reads opset-6 bounds from attributes", async () => {
+  await check({
+    opType: "Clip",
+    opset: 6,
+    attributes: [{ name: "min", type: "float", value: -0.5 }, {
+      name: "max",
+      type: "float",
+      value: 1,
+    }],
+    inputs: [floatInput([9], 1)],
+  });
+});
+
+gpuTest("elementwiseOps PRelu broadcasts its slope, and Sign works on integers", async () => {
+  await check({
+    opType: "PRelu",
+    opset: 16,
+    inputs: [floatInput([2, 3, 4, 5], 1), floatInput([3, 1, 1], 2, 0, 1)],
+  });
+  await check({
+    opType: "Sign",
+    opset: 13,
+    inputs: [{ type: "int32", dims: [5], data: [-7, 0, 3, -1, 100] }],
+  });
+});
+
 gpuTest("elementwiseOps comparisons, logic and Where match onnxruntime", async () => {
   const a = floatInput([3, 4], 1);
   const b: TestInput = { type: "float", dims: [4], data: [0, a.data[1]!, -1, 2] };

@@ -1,6 +1,6 @@
 /**
  * Op generators of the ONNX reductions (ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd,
- * ReduceSumSquare, ReduceL1, ReduceL2, ReduceLogSum) over any set of axes, in the newest opset
+ * ReduceSumSquare, ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp) over any set of axes, in the newest opset
  * form: `axes` is input 1 (a plan-time constant), with `keepdims` and `noop_with_empty_axes`.
  *
  * Small reductions run one thread per output element; larger ones one workgroup per output
@@ -38,6 +38,8 @@ interface Reducer {
   readonly combine: (a: string, b: string) => string;
   readonly post?: (acc: string, n: number, t: GpuDtype) => string;
   readonly floatOnly?: boolean;
+  /** A first pass finds the maximum `mx`, which `pre` and `post` may use (LogSumExp). */
+  readonly shift?: boolean;
 }
 
 const sum = (a: string, b: string) => `(${a} + ${b})`;
@@ -73,7 +75,17 @@ const REDUCERS: Readonly<Record<string, Reducer>> = {
     post: (acc) => `log(${acc})`,
     floatOnly: true,
   },
+  ReduceLogSumExp: {
+    init: (t) => lit(0, t),
+    pre: (x) => `exp(${x} - mx)`,
+    combine: sum,
+    post: (acc) => `(log(${acc}) + mx)`,
+    floatOnly: true,
+    shift: true,
+  },
 };
+
+const maxOf = (a: string, b: string) => `max(${a}, ${b})`;
 
 /** Reduced elements up to which one thread computes one output element. */
 const THREAD_PER_OUTPUT = 32;
@@ -142,6 +154,8 @@ function planReduce(node: OpNode): OpPlan {
   const base = gatherIndex("o", keptDims, kept.map((k) => strides[k]!));
   const offset = (r: string) => gatherIndex(r, redDims, axes.map((k) => strides[k]!));
   if (n <= THREAD_PER_OUTPUT) {
+    const threadShift = `var mx = ${lit(-Infinity, "f32")};
+  for (var r = 0u; r < ${n}u; r++) { mx = max(mx, in0[b + ${offset("r")}]); }`;
     return {
       programs: [elementProgram({
         key: `${key}|thread`,
@@ -149,6 +163,7 @@ function planReduce(node: OpNode): OpPlan {
         total,
         body: `  let o = idx;
   let b = ${base};
+  ${spec.shift ? threadShift : ""}
   var acc = ${spec.init(t)};
   for (var r = 0u; r < ${n}u; r++) {
     acc = ${spec.combine("acc", pre(`in0[b + ${offset("r")}]`))};
@@ -159,6 +174,11 @@ function planReduce(node: OpNode): OpPlan {
     };
   }
   const threads = pow2Threads(n, REDUCE_WG);
+  const shiftPass = `var m = ${lit(-Infinity, "f32")};
+  ${stridedLoop(n, threads, "lid", `m = max(m, in0[b + ${offset("k")}]);`)}
+  ${treeReduce("red", threads, "m", maxOf)}
+  let mx = red[0];
+  workgroupBarrier();`;
   return {
     programs: [linearProgram({
       key: `${key}|group`,
@@ -168,6 +188,7 @@ function planReduce(node: OpNode): OpPlan {
       helpers: `var<workgroup> red: array<${t}, ${threads}>;`,
       body: `  let o = group;
   let b = ${base};
+  ${spec.shift ? shiftPass : ""}
   var acc = ${spec.init(t)};
   ${stridedLoop(n, threads, "lid", `acc = ${spec.combine("acc", pre(`in0[b + ${offset("k")}]`))};`)}
   ${treeReduce("red", threads, "acc", spec.combine)}
@@ -179,7 +200,7 @@ function planReduce(node: OpNode): OpPlan {
 
 /**
  * The reduction op generators (ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd,
- * ReduceSumSquare, ReduceL1, ReduceL2, ReduceLogSum).
+ * ReduceSumSquare, ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp).
  *
  * @example Plan a ReduceMean over the last axis (no GPU needed)
  * ```ts

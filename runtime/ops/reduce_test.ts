@@ -43,6 +43,7 @@ const OPS = [
   "ReduceL1",
   "ReduceL2",
   "ReduceLogSum",
+  "ReduceLogSumExp",
 ];
 
 for (const op of OPS) {
@@ -72,7 +73,7 @@ gpuTest(
   "reduceOps Reduce* match onnxruntime, when reducing 100,000 elements in one group",
   async () => {
     const x = floatInput([2, 100_000], 5, -1, 1);
-    for (const op of ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceL2"]) {
+    for (const op of ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceL2", "ReduceLogSumExp"]) {
       await check({ ...reduce(op, x, [1]), tolerance: { rtol: 1e-4, atol: 1e-5 } });
     }
     // Strided reduced axis, spanning the outer dimension.
