@@ -99,7 +99,10 @@ export function broadcastIndex(
   return terms.join(" + ");
 }
 
-/** A WGSL literal of `value` in `dtype` (non-finite f32 values through `bitcast`). */
+/**
+ * A WGSL literal of `value` in `dtype`. Non-finite f32 values call `f32_bits` (in every program's
+ * prelude): a constant expression may not evaluate to infinity or NaN, a function call is not one.
+ */
 export function lit(value: number, dtype: GpuDtype): string {
   if (dtype === "i32") {
     const v = Math.trunc(value);
@@ -107,9 +110,9 @@ export function lit(value: number, dtype: GpuDtype): string {
     return `${v}i`;
   }
   const f = Math.fround(value);
-  if (Number.isNaN(f)) return "bitcast<f32>(0x7fc00000u)";
-  if (f === Infinity) return "bitcast<f32>(0x7f800000u)";
-  if (f === -Infinity) return "bitcast<f32>(0xff800000u)";
+  if (Number.isNaN(f)) return "f32_bits(0x7fc00000u)";
+  if (f === Infinity) return "f32_bits(0x7f800000u)";
+  if (f === -Infinity) return "f32_bits(0xff800000u)";
   let s = String(f);
   if (!/[.e]/.test(s)) s += ".0";
   return `${s}f`;
@@ -168,6 +171,7 @@ export function linearProgram(opts: {
 }): KernelProgram {
   const dispatch = spread(opts.groups);
   const code = `${declare(opts.bindings)}
+fn f32_bits(b: u32) -> f32 { return bitcast<f32>(b); }
 ${opts.helpers ?? ""}
 @compute @workgroup_size(${opts.workgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

@@ -36,7 +36,7 @@ Deno.test("gatherIndex() merges dims contiguous in the target, when strides allo
 Deno.test("lit() writes WGSL literals, when values are integral or non-finite", () => {
   assert.equal(lit(3, "f32"), "3.0f");
   assert.equal(lit(1e-7, "f32"), "1.0000000116860974e-7f");
-  assert.equal(lit(-Infinity, "f32"), "bitcast<f32>(0xff800000u)");
+  assert.equal(lit(-Infinity, "f32"), "f32_bits(0xff800000u)");
   assert.equal(lit(-7.9, "i32"), "-7i");
 });
 

@@ -35,9 +35,9 @@ import {
 const POW_WGSL = `
 fn pow_f32(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
-  if (x == 0.0) { return select(bitcast<f32>(0x7f800000u), 0.0, y > 0.0); }
+  if (x == 0.0) { return select(f32_bits(0x7f800000u), 0.0, y > 0.0); }
   if (x > 0.0) { return exp2(y * log2(x)); }
-  if (y != floor(y)) { return bitcast<f32>(0x7fc00000u); }
+  if (y != floor(y)) { return f32_bits(0x7fc00000u); }
   let m = exp2(y * log2(-x));
   return select(m, -m, abs(y % 2.0) == 1.0);
 }
