@@ -82,6 +82,13 @@ gpuTest(
   },
 );
 
+gpuTest(
+  "reduceOps Reduce* match onnxruntime, when 70,000 output groups spread over x and y",
+  async () => {
+    await check(reduce("ReduceSum", floatInput([70_000, 40], 7), [1], 0));
+  },
+);
+
 gpuTest("reduceOps noop_with_empty_axes copies the input, when axes are empty", async () => {
   const x = floatInput([2, 3], 1);
   await check(reduce("ReduceSum", x, [], 1, 1));
