@@ -23,7 +23,7 @@ fn round_f16(x: f32) -> f32 { return unpack2x16float(pack2x16float(vec2f(x, 0.0)
 const BF16_WGSL = `
 fn round_bf16(x: f32) -> f32 {
   let b = bitcast<u32>(x);
-  if (x != x) { return x; }
+  if ((b & 0x7fffffffu) > 0x7f800000u) { return x; }
   let r = b + 0x7fffu + ((b >> 16u) & 1u);
   return bitcast<f32>(r & 0xffff0000u);
 }

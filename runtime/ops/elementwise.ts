@@ -51,6 +51,8 @@ fn gelu_erf(x: f32) -> f32 {
 `;
 
 interface UnarySpec {
+  /** Result is boolean (stored as i32 0/1). */
+  readonly bool?: boolean;
   /** Integer (i32) inputs allowed. */
   readonly ints?: boolean;
   /** Only integer/bool inputs allowed. */
@@ -105,11 +107,47 @@ const UNARY: Readonly<Record<string, UnarySpec>> = {
   },
   Softplus: { expr: (a) => `(max(${a}, 0.0) + log(1.0 + exp(-abs(${a}))))` },
   Softsign: { expr: (a) => `(${a} / (1.0 + abs(${a})))` },
+  Celu: {
+    expr: (a, _t, n) => {
+      const alpha = f(floatAttr(n.attributes, "alpha", 1));
+      return `(max(${a}, 0.0) + min(0.0, ${alpha} * (exp(${a} / ${alpha}) - 1.0)))`;
+    },
+  },
+  ThresholdedRelu: {
+    expr: (a, _t, n) => `select(0.0, ${a}, ${a} > ${f(floatAttr(n.attributes, "alpha", 1))})`,
+  },
+  Mish: {
+    helpers: TANH_WGSL,
+    expr: (a) => `(${a} * tanh_f32(max(${a}, 0.0) + log(1.0 + exp(-abs(${a})))))`,
+  },
   Sqrt: { expr: (a) => `sqrt(${a})` },
   Exp: { expr: (a) => `exp(${a})` },
   Log: { expr: (a) => `log(${a})` },
   Sin: { expr: (a) => `sin(${a})` },
   Cos: { expr: (a) => `cos(${a})` },
+  Tan: { expr: (a) => `tan(${a})` },
+  // llvmpipe's asin/acos are off by 1e-4; atan2 is accurate.
+  Asin: { expr: (a) => `atan2(${a}, sqrt((1.0 - ${a}) * (1.0 + ${a})))` },
+  Acos: { expr: (a) => `atan2(sqrt((1.0 - ${a}) * (1.0 + ${a})), ${a})` },
+  Atan: { expr: (a) => `atan(${a})` },
+  Sinh: { expr: (a) => `sinh(${a})` },
+  Cosh: { expr: (a) => `cosh(${a})` },
+  Asinh: { expr: (a) => `asinh(${a})` },
+  Acosh: { expr: (a) => `acosh(${a})` },
+  Atanh: { expr: (a) => `atanh(${a})` },
+  // Bit tests: llvmpipe folds x != x to false.
+  IsNaN: { bool: true, expr: (a) => `((bitcast<u32>(${a}) & 0x7fffffffu) > 0x7f800000u)` },
+  IsInf: {
+    bool: true,
+    expr: (a, _t, n) => {
+      const pos = intAttr(n.attributes, "detect_positive", 1) === 1;
+      const neg = intAttr(n.attributes, "detect_negative", 1) === 1;
+      const tests = [...(pos ? ["0x7f800000u"] : []), ...(neg ? ["0xff800000u"] : [])];
+      return tests.length === 0
+        ? "false"
+        : `(${tests.map((b) => `bitcast<u32>(${a}) == ${b}`).join(" || ")})`;
+    },
+  },
   Floor: { expr: (a) => `floor(${a})` },
   Ceil: { expr: (a) => `ceil(${a})` },
   Round: { expr: (a) => `round(${a})` },
@@ -233,7 +271,10 @@ const unaryOps: OpGenerator = {
     return planMap(
       node,
       [0],
-      (load) => castExpr(spec.expr(load(0), t, node), t, outType),
+      (load) =>
+        spec.bool
+          ? `select(0i, 1i, ${spec.expr(load(0), t, node)})`
+          : castExpr(spec.expr(load(0), t, node), t, outType),
       spec.helpers,
     );
   },

@@ -33,6 +33,18 @@ const UNARY: readonly [string, number, number, number][] = [
   ["Log", 13, 0.001, 100],
   ["Sin", 7, -6, 6],
   ["Cos", 7, -6, 6],
+  ["Tan", 7, -1.5, 1.5],
+  ["Asin", 7, -1, 1],
+  ["Acos", 7, -1, 1],
+  ["Atan", 7, -10, 10],
+  ["Sinh", 9, -5, 5],
+  ["Cosh", 9, -5, 5],
+  ["Asinh", 9, -10, 10],
+  ["Acosh", 9, 1, 10],
+  ["Atanh", 9, -0.99, 0.99],
+  ["Celu", 12, -5, 5],
+  ["ThresholdedRelu", 10, -3, 3],
+  ["Mish", 18, -10, 10],
   ["Floor", 13, -5, 5],
   ["Ceil", 13, -5, 5],
   ["Reciprocal", 13, 0.5, 5],
@@ -119,6 +131,25 @@ gpuTest("elementwiseOps Gelu matches onnxruntime, for approximate 'none' and 'ta
       opset: 20,
       attributes: [{ name: "approximate", type: "string", value: approximate }],
       inputs: [floatInput([5, 41], 9, -8, 8)],
+    });
+  }
+});
+
+gpuTest("elementwiseOps IsNaN/IsInf detect non-finite values", async () => {
+  const data = [0, NaN, Infinity, -Infinity, 3.4e38, -3.4e38, 1];
+  const x: TestInput = { type: "float", dims: [data.length], data };
+  await check({ opType: "IsNaN", opset: 13, inputs: [x], outputTypes: ["bool"] });
+  for (const [pos, neg] of [[1, 1], [1, 0], [0, 1]]) {
+    await check({
+      opType: "IsInf",
+      opset: 10,
+      attributes: [{ name: "detect_positive", type: "int", value: pos! }, {
+        name: "detect_negative",
+        type: "int",
+        value: neg!,
+      }],
+      inputs: [x],
+      outputTypes: ["bool"],
     });
   }
 });
