@@ -371,10 +371,40 @@ const whereOp: OpGenerator = {
   },
 };
 
+const expandOp: OpGenerator = {
+  opTypes: ["Expand"],
+  plan(node) {
+    const x = info(node, 0);
+    const out = node.outputs[0];
+    if (!out) throw new RangeError("Expand: the node has no output");
+    const shape = node.constants[1] ?? out.dims;
+    const dims = broadcastDims("Expand", [x.dims, shape]);
+    if (dims.length !== out.dims.length || dims.some((d, k) => d !== out.dims[k])) {
+      throw new RangeError(
+        `Expand: output dims [${out.dims.join(",")}] differ from the broadcast [${dims.join(",")}]`,
+      );
+    }
+    const total = sizeOf(out.dims);
+    if (total === 0) return { programs: [], scratch: [] };
+    const body = `  out0[idx] = ${
+      castExpr(`in0[${broadcastIndex(x.dims, out.dims, "idx")}]`, x.dtype, out.dtype)
+    };`;
+    return {
+      programs: [elementProgram({
+        key: `Expand|${out.dims.join("x")}|${body}`,
+        bindings: [inBinding(0, x), outBinding(0, out)],
+        total,
+        body,
+      })],
+      scratch: [],
+    };
+  },
+};
+
 /**
  * The elementwise op generators: unary ({@linkcode UNARY} keys such as Relu, Sigmoid, Gelu, Erf),
  * binary with broadcasting (Add Sub Mul Div Pow PRelu Mod and comparisons), variadic
- * (Max Min Sum Mean), Clip and Where.
+ * (Max Min Sum Mean), Clip, Where and Expand (a broadcast copy).
  *
  * @example Plan an Add of a matrix and a row (no GPU needed)
  * ```ts
@@ -396,4 +426,5 @@ export const elementwiseOps: readonly OpGenerator[] = [
   variadicOps,
   clipOp,
   whereOp,
+  expandOp,
 ];

@@ -337,6 +337,35 @@ gpuTest("elementwiseOps comparisons, logic and Where match onnxruntime", async (
   });
 });
 
+gpuTest("elementwiseOps Expand broadcasts to the shape input, in both directions", async () => {
+  const shapes: [number[], number[]][] = [[[3, 1], [2, 3, 4]], [[4], [3, 1]], [[], [2, 2]], [[
+    2,
+    1,
+    3,
+  ], [0, 3]]];
+  for (const [x, shape] of shapes) {
+    await check({
+      opType: "Expand",
+      opset: 13,
+      inputs: [floatInput(x, 3), {
+        type: "int64",
+        dims: [shape.length],
+        data: shape,
+        initializer: true,
+      }],
+    });
+  }
+  await check({
+    opType: "Expand",
+    opset: 13,
+    inputs: [{ type: "int64", dims: [2], data: [5, -6] }, {
+      type: "int64",
+      dims: [2],
+      data: [3, 2],
+    }],
+  });
+});
+
 Deno.test("elementwiseOps plan() rejects shapes that do not broadcast, naming them", () => {
   assert.throws(
     () =>
