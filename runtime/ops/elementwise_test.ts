@@ -3,7 +3,7 @@ import { GPU_AVAILABLE } from "../../tests/gpu_fixture.ts";
 import { elementwiseOps } from "./elementwise.ts";
 import { checkOp, count, floatInput, ints, type OpCase, uniform } from "./testdata/op_check.ts";
 import type { TestInput } from "./testdata/ort_node.ts";
-import type { OpGenerator } from "./types.ts";
+import { type OpGenerator, UnsupportedOpError } from "./types.ts";
 
 function gen(op: string): OpGenerator {
   const g = elementwiseOps.find((x) => x.opTypes.includes(op));
@@ -391,4 +391,27 @@ Deno.test("elementwiseOps plan() spreads large dispatches over x and y", () => {
   });
   const [x, y] = plan.programs[0]!.dispatch;
   assert.ok(x <= 65535 && y > 1 && x * y * 256 >= count(dims));
+});
+
+Deno.test("elementwiseOps plan() declines float-only ops on integers, for the fallback", () => {
+  const node = {
+    opType: "Sqrt",
+    attributes: {},
+    inputs: [{ dims: [3], dtype: "i32" as const }],
+    outputs: [{ dims: [3], dtype: "i32" as const }],
+    constants: [],
+  };
+  assert.throws(() => gen("Sqrt").plan(node), UnsupportedOpError);
+  assert.throws(
+    () =>
+      gen("Gelu").plan({
+        ...node,
+        opType: "Gelu",
+        attributes: {
+          approximate: { name: "approximate", docString: "", type: "string", value: "fast" },
+        },
+        inputs: [{ dims: [3], dtype: "f32" }],
+      }),
+    /'approximate' must be 'none' or 'tanh': it is 'fast'/,
+  );
 });
