@@ -1,6 +1,7 @@
 /**
  * Op generators of row-wise normalizations: Softmax and LogSoftmax (newest semantics: one axis),
- * LayerNormalization (with the optional Mean and InvStdDev outputs), InstanceNormalization, and
+ * LayerNormalization (with the optional Mean and InvStdDev outputs), InstanceNormalization,
+ * GroupNormalization, and
  * BatchNormalization in inference mode.
  *
  * Row ops run one workgroup per row: its threads stride over the row (loops kept under llvmpipe's
@@ -186,6 +187,32 @@ function planInstanceNorm(node: OpNode): OpPlan {
   return planRowNorm(node, rows, len, epsilon, c, c, false);
 }
 
+function planGroupNorm(node: OpNode): OpPlan {
+  const x = input(node, 0);
+  if (x.dims.length < 3) {
+    throw new RangeError(
+      `GroupNormalization: input must have rank 3 or more: it is ${x.dims.length}`,
+    );
+  }
+  const groups = intAttr(node.attributes, "num_groups", 0);
+  const channels = x.dims[1]!;
+  if (groups <= 0 || channels % groups !== 0) {
+    throw new RangeError(
+      `GroupNormalization: 'num_groups' must divide the ${channels} channels: it is ${groups}`,
+    );
+  }
+  const spatial = sizeOf(x.dims.slice(2));
+  const perGroup = channels / groups;
+  const len = perGroup * spatial;
+  const epsilon = floatAttr(node.attributes, "epsilon", 1e-5);
+  // Opset 21 scales per channel; opset 18 scaled per group.
+  const perChannel = sizeOf(input(node, 1).dims) === channels;
+  const index = perChannel
+    ? `(group % ${groups}u) * ${perGroup}u + k / ${spatial}u`
+    : `(group % ${groups}u)`;
+  return planRowNorm(node, x.dims[0]! * groups, len, epsilon, index, index, false);
+}
+
 function planBatchNorm(node: OpNode): OpPlan {
   if (intAttr(node.attributes, "training_mode", 0) !== 0) {
     throw new UnsupportedOpError("BatchNormalization", "training_mode=1");
@@ -218,7 +245,7 @@ function planBatchNorm(node: OpNode): OpPlan {
 
 /**
  * The normalization op generators: Softmax, LogSoftmax, LayerNormalization,
- * InstanceNormalization and BatchNormalization (inference).
+ * InstanceNormalization, GroupNormalization and BatchNormalization (inference).
  *
  * @example Plan a Softmax over the last axis (no GPU needed)
  * ```ts
@@ -238,5 +265,6 @@ export const normalizationOps: readonly OpGenerator[] = [
   { opTypes: ["Softmax", "LogSoftmax"], plan: planSoftmax },
   { opTypes: ["LayerNormalization"], plan: planLayerNorm },
   { opTypes: ["InstanceNormalization"], plan: planInstanceNorm },
+  { opTypes: ["GroupNormalization"], plan: planGroupNorm },
   { opTypes: ["BatchNormalization"], plan: planBatchNorm },
 ];

@@ -85,6 +85,31 @@ gpuTest("normalizationOps InstanceNormalization matches onnxruntime", async () =
   });
 });
 
+gpuTest(
+  "normalizationOps GroupNormalization matches onnxruntime, per channel (opset 21) and per group (18)",
+  async () => {
+    await check({
+      opType: "GroupNormalization",
+      opset: 21,
+      attributes: [{ name: "num_groups", type: "int", value: 2 }, {
+        name: "epsilon",
+        type: "float",
+        value: 1e-3,
+      }],
+      inputs: [floatInput([2, 6, 3, 5], 1), floatInput([6], 2), floatInput([6], 3)],
+      tolerance: { rtol: 1e-4, atol: 1e-5 },
+    });
+    // Opset 18: scale and bias per group.
+    await check({
+      opType: "GroupNormalization",
+      opset: 18,
+      attributes: [{ name: "num_groups", type: "int", value: 3 }],
+      inputs: [floatInput([1, 6, 7], 4), floatInput([3], 5), floatInput([3], 6)],
+      tolerance: { rtol: 1e-4, atol: 1e-5 },
+    });
+  },
+);
+
 gpuTest("normalizationOps BatchNormalization matches onnxruntime, in inference mode", async () => {
   for (const dims of [[2, 3, 4, 5], [4, 3], [1, 3, 7]]) {
     await check({
