@@ -4,8 +4,9 @@
  * GroupNormalization, and
  * BatchNormalization in inference mode.
  *
- * Row ops run one workgroup per row: its threads stride over the row (loops kept under llvmpipe's
- * iteration cap) and combine partial maxima and sums in a workgroup tree. Variances are two-pass
+ * Row ops run one thread per row when rows are short, else one workgroup per row: its threads
+ * stride over the row (loops kept under llvmpipe's iteration cap) and combine partial maxima and
+ * sums in a workgroup tree. Variances are two-pass
  * (mean first, then the mean of squared deviations).
  *
  * @module
@@ -53,6 +54,80 @@ function requireFloat(node: OpNode, t: TensorInfo) {
 
 const none: OpPlan = { programs: [], scratch: [] };
 
+/** Row length up to which one thread handles a whole row (no workgroup barriers). */
+const THREAD_PER_ROW = 32;
+
+/**
+ * Code builders of a row op: one thread per row for short rows, else one workgroup per row.
+ * `row` holds the row number in both; `reduce` and `map` loop over the row's `k`.
+ */
+interface RowMode {
+  /** Declares `name` as the combination over the row of `step` (uses `k`). */
+  reduce(
+    name: string,
+    init: string,
+    step: string,
+    combine: (a: string, b: string) => string,
+  ): string;
+  /** Runs `body` (uses `k`) for every element of the row. */
+  map(body: string): string;
+  /** Runs `body` once per row. */
+  once(body: string): string;
+}
+
+function rowProgram(
+  key: string,
+  bindings: ReturnType<typeof inBinding>[],
+  rows: number,
+  len: number,
+  body: (mode: RowMode) => string,
+) {
+  if (len <= THREAD_PER_ROW) {
+    const loop = (code: string) => `for (var k = 0u; k < ${len}u; k++) { ${code} }`;
+    const mode: RowMode = {
+      reduce: (name, init, step, combine) =>
+        `var ${name}_acc = ${init};
+  ${loop(`${name}_acc = ${combine(`${name}_acc`, step)};`)}
+  let ${name} = ${name}_acc;`,
+      map: loop,
+      once: (code) => code,
+    };
+    return elementProgram({
+      key: `${key}|thread`,
+      bindings,
+      total: rows,
+      body: `  let row = idx;\n  ${body(mode)}`,
+    });
+  }
+  const threads = pow2Threads(len, ROW_WG);
+  // Each reduction gets its own workgroup array: with one shared array, Dawn on lavapipe lets a
+  // thread read the previous result after another thread overwrote it, barrier or not.
+  const arrays: string[] = [];
+  const mode: RowMode = {
+    reduce: (name, init, step, combine) => {
+      const red = `red_${name}`;
+      arrays.push(red);
+      return `var ${name}_acc = ${init};
+  ${stridedLoop(len, threads, "lid", `${name}_acc = ${combine(`${name}_acc`, step)};`)}
+  ${treeReduce(red, threads, `${name}_acc`, combine)}
+  let ${name} = ${red}[0];`;
+    },
+    map: (code) => stridedLoop(len, threads, "lid", code),
+    once: (code) => `if (lid == 0u) { ${code} }`,
+  };
+  const code = body(mode);
+  return linearProgram({
+    key: `${key}|group`,
+    bindings,
+    groups: rows,
+    workgroup: threads,
+    helpers: arrays.map((a) => `var<workgroup> ${a}: array<f32, ${threads}>;`).join("\n"),
+    body: `  let row = group;\n  ${code}`,
+  });
+}
+
+const add = (a: string, b: string) => `(${a} + ${b})`;
+
 function planSoftmax(node: OpNode): OpPlan {
   const x = input(node, 0);
   const y = output(node, 0);
@@ -62,39 +137,31 @@ function planSoftmax(node: OpNode): OpPlan {
   const axis = normAxis(node.opType, intAttr(node.attributes, "axis", -1), rank);
   const len = x.dims[axis]!;
   const inner = sizeOf(x.dims.slice(axis + 1));
-  const rows = sizeOf(x.dims) / Math.max(len, 1);
   if (sizeOf(x.dims) === 0) return none;
-  const threads = pow2Threads(len, ROW_WG);
-  const at = (k: string) => (inner === 1 ? `base + ${k}` : `base + ${k} * ${inner}u`);
+  const rows = sizeOf(x.dims) / len;
+  const at = inner === 1 ? "base + k" : `base + k * ${inner}u`;
   const log = node.opType === "LogSoftmax";
-  const write = log ? `in0[${at("k")}] - mx - log(total)` : `exp(in0[${at("k")}] - mx) / total`;
+  const write = log ? `in0[${at}] - mx - log(total)` : `exp(in0[${at}] - mx) / total`;
   const base = inner === 1
-    ? `group * ${len}u`
-    : `(group / ${inner}u) * ${len * inner}u + group % ${inner}u`;
-  const program = linearProgram({
-    key: `${node.opType}|${x.dims.join("x")}|${axis}`,
-    bindings: [inBinding(0, x), outBinding(0, y)],
-    groups: rows,
-    workgroup: threads,
-    helpers: `var<workgroup> red: array<f32, ${threads}>;`,
-    body: `  let base = ${base};
-  var m = ${lit(-Infinity, "f32")};
-  ${stridedLoop(len, threads, "lid", `m = max(m, in0[${at("k")}]);`)}
-  ${treeReduce("red", threads, "m", (a, b) => `max(${a}, ${b})`)}
-  let mx = red[0];
-  workgroupBarrier();
-  var s = 0.0;
-  ${stridedLoop(len, threads, "lid", `s += exp(in0[${at("k")}] - mx);`)}
-  ${treeReduce("red", threads, "s", (a, b) => `(${a} + ${b})`)}
-  let total = red[0];
-  ${stridedLoop(len, threads, "lid", `out0[${at("k")}] = ${write};`)}`,
-  });
+    ? `row * ${len}u`
+    : `(row / ${inner}u) * ${len * inner}u + row % ${inner}u`;
+  const program = rowProgram(
+    `${node.opType}|${x.dims.join("x")}|${axis}`,
+    [inBinding(0, x), outBinding(0, y)],
+    rows,
+    len,
+    (mode) =>
+      `let base = ${base};
+  ${mode.reduce("mx", lit(-Infinity, "f32"), `in0[${at}]`, (a, b) => `max(${a}, ${b})`)}
+  ${mode.reduce("total", "0.0", `exp(in0[${at}] - mx)`, add)}
+  ${mode.map(`out0[${at}] = ${write};`)}`,
+  );
   return { programs: [program], scratch: [] };
 }
 
 /**
  * Normalizes `rows` contiguous rows of `len` elements: `y = (x - mean) * invStd * scale + bias`,
- * where `scaleIndex` / `biasIndex` map (`group`, `k`) to the index into scale (in1) and bias (in2).
+ * where `scaleIndex` / `biasIndex` map (`row`, `k`) to the index into scale (in1) and bias (in2).
  */
 function planRowNorm(
   node: OpNode,
@@ -110,7 +177,6 @@ function planRowNorm(
   const y = output(node, 0);
   requireFloat(node, x);
   if (rows * len === 0) return none;
-  const threads = pow2Threads(len, ROW_WG);
   const bindings = [inBinding(0, x), inBinding(1, scale)];
   if (biasIndex !== undefined) bindings.push(inBinding(2, input(node, 2)));
   bindings.push(outBinding(0, y));
@@ -120,34 +186,21 @@ function planRowNorm(
   if (invStd) bindings.push(outBinding(2, invStd));
   const bias = biasIndex === undefined ? "" : ` + in2[${biasIndex}]`;
   const n = lit(len, "f32");
-  const body = `  let base = group * ${len}u;
-  var s = 0.0;
-  ${stridedLoop(len, threads, "lid", "s += in0[base + k];")}
-  ${treeReduce("red", threads, "s", (a, b) => `(${a} + ${b})`)}
-  let mean = red[0] / ${n};
-  workgroupBarrier();
-  var q = 0.0;
-  ${stridedLoop(len, threads, "lid", "let d = in0[base + k] - mean; q += d * d;")}
-  ${treeReduce("red", threads, "q", (a, b) => `(${a} + ${b})`)}
-  let inv = 1.0 / sqrt(red[0] / ${n} + ${lit(epsilon, "f32")});
-  ${
-    stridedLoop(
-      len,
-      threads,
-      "lid",
-      `out0[base + k] = (in0[base + k] - mean) * inv * in1[${scaleIndex}]${bias};`,
-    )
-  }
-  if (lid == 0u) {${mean ? " out1[group] = mean;" : ""}${invStd ? " out2[group] = inv;" : ""} }`;
-  const program = linearProgram({
-    key:
-      `${node.opType}|${rows}x${len}|${epsilon}|${scaleIndex}|${biasIndex}|${!!mean}|${!!invStd}`,
+  const statsCode = `${mean ? " out1[row] = mean;" : ""}${invStd ? " out2[row] = inv;" : ""}`;
+  const program = rowProgram(
+    `${node.opType}|${rows}x${len}|${epsilon}|${scaleIndex}|${biasIndex}|${!!mean}|${!!invStd}`,
     bindings,
-    groups: rows,
-    workgroup: threads,
-    helpers: `var<workgroup> red: array<f32, ${threads}>;`,
-    body,
-  });
+    rows,
+    len,
+    (mode) =>
+      `let base = row * ${len}u;
+  ${mode.reduce("sum", "0.0", "in0[base + k]", add)}
+  let mean = sum / ${n};
+  ${mode.reduce("sq", "0.0", "(in0[base + k] - mean) * (in0[base + k] - mean)", add)}
+  let inv = 1.0 / sqrt(sq / ${n} + ${lit(epsilon, "f32")});
+  ${mode.map(`out0[base + k] = (in0[base + k] - mean) * inv * in1[${scaleIndex}]${bias};`)}
+  ${statsCode ? mode.once(statsCode) : ""}`,
+  );
   return { programs: [program], scratch: [] };
 }
 
@@ -183,7 +236,7 @@ function planInstanceNorm(node: OpNode): OpPlan {
   const len = sizeOf(x.dims.slice(2));
   const rows = x.dims[0]! * channels;
   const epsilon = floatAttr(node.attributes, "epsilon", 1e-5);
-  const c = `(group % ${channels}u)`;
+  const c = `(row % ${channels}u)`;
   return planRowNorm(node, rows, len, epsilon, c, c, false);
 }
 
@@ -208,8 +261,8 @@ function planGroupNorm(node: OpNode): OpPlan {
   // Opset 21 scales per channel; opset 18 scaled per group.
   const perChannel = sizeOf(input(node, 1).dims) === channels;
   const index = perChannel
-    ? `(group % ${groups}u) * ${perGroup}u + k / ${spatial}u`
-    : `(group % ${groups}u)`;
+    ? `(row % ${groups}u) * ${perGroup}u + k / ${spatial}u`
+    : `(row % ${groups}u)`;
   return planRowNorm(node, x.dims[0]! * groups, len, epsilon, index, index, false);
 }
 

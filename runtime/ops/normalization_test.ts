@@ -19,6 +19,12 @@ for (const op of ["Softmax", "LogSoftmax"]) {
     for (const axis of [-1, 0, 1, 2, -2]) {
       await check({ opType: op, opset: 13, attributes: axisAttr(axis), inputs: [x] });
     }
+    // Rows of 200: one workgroup per row, strided (axis 1) and contiguous (axis 2).
+    const wide = floatInput([2, 200, 3], 3, -10, 10);
+    for (const axis of [1, -1]) {
+      await check({ opType: op, opset: 13, attributes: axisAttr(axis), inputs: [wide] });
+    }
+    await check({ opType: op, opset: 13, inputs: [floatInput([3, 200], 4, -10, 10)] });
     await check({ opType: op, opset: 13, inputs: [floatInput([1], 2)] });
     await check({ opType: op, opset: 13, inputs: [floatInput([4, 0], 2)] });
   });

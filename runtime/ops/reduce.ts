@@ -176,16 +176,19 @@ function planReduce(node: OpNode): OpPlan {
   const threads = pow2Threads(n, REDUCE_WG);
   const shiftPass = `var m = ${lit(-Infinity, "f32")};
   ${stridedLoop(n, threads, "lid", `m = max(m, in0[b + ${offset("k")}]);`)}
-  ${treeReduce("red", threads, "m", maxOf)}
-  let mx = red[0];
-  workgroupBarrier();`;
+  ${treeReduce("redm", threads, "m", maxOf)}
+  let mx = redm[0];`;
   return {
     programs: [linearProgram({
       key: `${key}|group`,
       bindings,
       groups: total,
       workgroup: threads,
-      helpers: `var<workgroup> red: array<${t}, ${threads}>;`,
+      // A separate array for the max pass: with one shared array, Dawn on lavapipe lets a thread
+      // read the max after another thread overwrote it, barrier or not.
+      helpers: `var<workgroup> red: array<${t}, ${threads}>;${
+        spec.shift ? `\nvar<workgroup> redm: array<f32, ${threads}>;` : ""
+      }`,
       body: `  let o = group;
   let b = ${base};
   ${spec.shift ? shiftPass : ""}
