@@ -30,6 +30,18 @@ for (const op of ["Softmax", "LogSoftmax"]) {
   });
 }
 
+gpuTest("normalizationOps Softmax gives masked (-inf) entries zero weight", async () => {
+  const data = [-Infinity, 1, 2, -Infinity, 0.5, -Infinity, -Infinity, 3];
+  for (const dims of [[2, 4], [2, 4 * 20]]) {
+    const n = dims[0]! * dims[1]!;
+    await check({
+      opType: "Softmax",
+      opset: 13,
+      inputs: [{ type: "float", dims, data: Array.from({ length: n }, (_, i) => data[i % 8]!) }],
+    });
+  }
+});
+
 gpuTest(
   "normalizationOps Softmax matches onnxruntime, on long rows (100,000 elements)",
   async () => {
