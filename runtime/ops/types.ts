@@ -19,6 +19,7 @@
  */
 import type { Dtype, KernelProgram } from "../../kernels/types.ts";
 import type { OnnxAttributes } from "../../onnx/attribute.ts";
+import type { OnnxDataType } from "../../onnx/data_type.ts";
 
 /**
  * How a tensor is stored on the GPU: every floating type as `f32`, every integer and boolean type
@@ -32,6 +33,11 @@ export interface TensorInfo {
   readonly dims: readonly number[];
   /** Storage type on the GPU. */
   readonly dtype: GpuDtype;
+  /**
+   * The ONNX element type, when the runtime knows it: `dtype` erases the difference between
+   * uint8 and int8, which QuantizeLinear's saturation range (and Cast's wrap-around) needs.
+   */
+  readonly elemType?: OnnxDataType;
 }
 
 /** One node, ready for a generator. */
