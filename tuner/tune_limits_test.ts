@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
+import { getKernel } from "../kernels/registry.ts";
+import { enumerateValid } from "../search/space.ts";
+import type { SearchStrategy } from "../search/types.ts";
+import { tune } from "./tune.ts";
+import type { TrialRecord } from "./types.ts";
+
+/** Attention whose float64 reference (quadratic in the sequence) takes minutes on a CPU. */
+const hugeReference = getKernel("attention").parseShape("B1,H1,S60000,D64", "f32");
+
+Deno.test({
+  name:
+    "tune() times candidates out promptly and honours the time limit and abort, when the float64 reference takes minutes",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const request = { op: "attention", problem: hugeReference };
+    const base = { cacheDir: null, maxEvals: 2, measureMs: 5 } as const;
+    for (const isolation of ["none", "process"] as const) {
+      const timedOut = await tune(gpu, request, {
+        ...base,
+        isolation,
+        candidateTimeoutMs: isolation === "none" ? 100 : 1500,
+      });
+      assert.ok(timedOut.trials.length > 0);
+      assert.deepEqual(new Set(timedOut.trials.map((t) => t.status)), new Set(["timeout"]));
+      assert.equal(timedOut.stoppedBy, "max-evals");
+    }
+    const limited = await tune(gpu, request, { ...base, timeLimitMs: 300 });
+    assert.equal(limited.stoppedBy, "time-limit");
+    assert.equal(limited.trials.length, 0, "the candidate cut by the time limit is not recorded");
+    const aborted = await tune(gpu, request, { ...base, signal: AbortSignal.timeout(300) });
+    assert.equal(aborted.stoppedBy, "aborted");
+    assert.equal(aborted.trials.length, 0);
+  },
+});
+
+Deno.test({
+  name: "tune() completes its trials, when the candidate timeout is 3e9 ms or Infinity",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    for (const candidateTimeoutMs of [3_000_000_000, Infinity]) {
+      const result = await tune(gpu, { op: "matmul", problem: { m: 8, n: 8, k: 8 } }, {
+        cacheDir: null,
+        maxEvals: 2,
+        measureMs: 5,
+        candidateTimeoutMs,
+      });
+      assert.ok(result.trials.length >= 2);
+      for (const trial of result.trials) {
+        assert.notEqual(trial.status, "timeout", `${candidateTimeoutMs}: ${trial.error}`);
+      }
+      assert.ok(Number.isFinite(result.best.timeMs));
+    }
+  },
+});
+
+Deno.test({
+  name: "tune() does not confirm winners past the time limit, when the search used all of it",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const timeLimitMs = 2000;
+    // Evaluates three configs, then keeps the search busy until the time limit has passed.
+    const slowToFinish: SearchStrategy = {
+      name: "three-then-wait",
+      async search(space, evaluate) {
+        const began = performance.now();
+        let count = 0;
+        for (const config of enumerateValid(space)) {
+          if (count++ === 3) break;
+          await evaluate(config);
+        }
+        const left = timeLimitMs + 100 - (performance.now() - began);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, left)));
+      },
+    };
+    const reported: TrialRecord[] = [];
+    const result = await tune(gpu, { op: "matmul", problem: { m: 16, n: 16, k: 16 } }, {
+      cacheDir: null,
+      strategy: slowToFinish,
+      measureMs: 5,
+      timeLimitMs,
+      onEvent: (event) => {
+        if (event.type === "trial") reported.push(event.trial);
+      },
+    });
+    assert.ok(reported.filter((t) => t.status === "ok").length >= 2);
+    // Confirmation would have replaced the times of the fastest by medians of new timings.
+    for (const trial of reported) {
+      assert.ok(result.trials.includes(trial), "a trial was re-timed after the time limit");
+    }
+  },
+});
