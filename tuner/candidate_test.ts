@@ -63,6 +63,20 @@ Deno.test({
 
 Deno.test({
   name:
+    "evaluateCandidate() records a cut-off candidate's single warm sample without percentiles and says so",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const ctx = await context({ n: 1024 });
+    const cut = await evaluateCandidate(ctx, { mode: "heavy" }, { cutoffMs: 1e-6 });
+    assert.equal(cut.status, "ok", cut.error);
+    assert.ok(cut.timeMs! > 0);
+    assert.deepEqual([cut.p20Ms, cut.p80Ms], [undefined, undefined]);
+    assert.match(cut.error!, /cut off early.*single sample/);
+  },
+});
+
+Deno.test({
+  name:
     "retimeCandidate() re-times a kept pipeline without generating, compiling or validating it again",
   ignore: !GPU_AVAILABLE,
   async fn() {

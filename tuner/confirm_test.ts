@@ -36,6 +36,23 @@ Deno.test("confirmFastest() keeps confirming until the fastest trial is a confir
   assert.deepEqual(bestOf(merged)?.config, winner?.config);
 });
 
+Deno.test("confirmFastest() leaves the configs it had no time to re-time unconfirmed, when stopped mid-batch", async () => {
+  const trials = [ok(1, 1), ok(2, 2), ok(3, 3)];
+  let calls = 0;
+  const timeAgain = (): Promise<number> => Promise.resolve(calls++ === 0 ? 5 : 6);
+  // The time limit passes after the first re-timing.
+  const { confirmed, winner } = await confirmFastest(trials, timeAgain, {
+    top: 3,
+    rounds: 2,
+    stopped: () => calls >= 1,
+  });
+  assert.deepEqual(confirmed, [
+    { config: { x: 1 }, status: "ok", timeMs: 3, p20Ms: 1.8, p80Ms: 4.2 },
+  ]);
+  // Config 2 keeps its first time (not a median of nothing), so it is the fastest now.
+  assert.deepEqual(winner, ok(2, 2));
+});
+
 Deno.test("confirmFastest() uses the median, skips failed re-runs, and honors stop and top 0", async () => {
   let n = 0;
   const noisy = (): Promise<number | null> => Promise.resolve([5, null][n++ % 2]!);

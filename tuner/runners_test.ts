@@ -182,6 +182,41 @@ Deno.test({
 });
 
 Deno.test({
+  name: "inProcessRunner().retime() reuses the pipeline it validated, without generating it again",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const generated: string[] = [];
+    const counting: typeof faulty = {
+      ...faulty,
+      generate: (p, config, caps) => {
+        generated.push(String(config.mode));
+        return faulty.generate(p, config, caps);
+      },
+    };
+    const runner = inProcessRunner(gpu, {
+      family: counting,
+      problem: { n: 64 },
+      seed: 1,
+      measureMs: 5,
+      timeoutMs: 60_000,
+      keepTop: 1,
+      keepAlso: [{ mode: "heavy" }],
+    });
+    for (const mode of ["ok", "light", "heavy"]) {
+      assert.equal((await runner.evaluate({ mode }, Infinity)).status, "ok");
+    }
+    // "ok" is the fastest (kept), "heavy" is pinned, "light" was dropped: only it is generated.
+    for (const mode of ["ok", "heavy", "light"]) {
+      const again = await runner.retime({ mode });
+      assert.equal(again.status, "ok", again.error);
+    }
+    assert.deepEqual(generated, ["ok", "light", "heavy", "light"]);
+    await runner.close();
+  },
+});
+
+Deno.test({
   name:
     "inProcessRunner() lets an abandoned candidate's GPU work drain before the next one, or says it could not",
   ignore: !GPU_AVAILABLE,

@@ -198,10 +198,6 @@ export async function tune(
     : inProcessRunner(gpu, setup);
   const started = performance.now();
   const timeUp = () => performance.now() - started > timeLimitMs;
-  const onAbort = () => stop.abort(new SearchStopped("aborted"));
-  signal?.addEventListener("abort", onAbort, { once: true });
-  if (signal?.aborted) onAbort();
-  const disarm = setLongTimeout(() => stop.abort(new SearchStopped("time-limit")), timeLimitMs);
   const trials: TrialRecord[] = [];
   const seen = new Map<string, Evaluation>();
   let bestMs = Infinity;
@@ -237,7 +233,15 @@ export async function tune(
     throw new RangeError(`no config of ${family.name} fits ${problemKey} on this device`);
   }
   onEvent?.({ type: "start", op: family.name, problemKey, spaceSize, maxEvals });
+  const onAbort = () => stop.abort(new SearchStopped("aborted"));
+  let disarm = (): void => {};
   try {
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    disarm = setLongTimeout(
+      () => stop.abort(new SearchStopped("time-limit")),
+      timeLimitMs - (performance.now() - started),
+    );
     return await search();
   } finally {
     disarm();
