@@ -437,7 +437,8 @@ export function processRunner(setup: RunnerSetup, options: ProcessRunnerOptions)
         );
       }
       const id = nextId++;
-      await current.process.send({ ...message, id, config });
+      // A worker that died meanwhile cannot take the message: its ended output says so below.
+      await current.process.send({ ...message, id, config }).catch(() => {});
       const reply = await Promise.race([current.process.next(), timeout, stop.done]);
       if (reply === "stopped") {
         await discard(undefined);
