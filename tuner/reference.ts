@@ -95,9 +95,14 @@ export function startReference(
   if ((!familyModule && !inRegistry) || family.flops(problem) <= inlineFlops) {
     return computeHere(family, problem, seed);
   }
-  const worker = new Worker(new URL("./reference_worker.ts", import.meta.url).href, {
-    type: "module",
-  });
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL("./reference_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+  } catch {
+    return computeHere(family, problem, seed); // workers not allowed here
+  }
   let reject: (error: Error) => void = () => {};
   let finished = false;
   const finish = (): void => {
@@ -112,10 +117,12 @@ export function startReference(
       if (reply.type === "done") resolve({ inputs: reply.inputs, expected: reply.expected });
       else rejectWith(new Error(reply.message));
     };
+    // The worker could not load the family (a permission, a module that needs the main
+    // thread): compute it here after all, as without a worker.
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       finish();
-      rejectWith(new Error(`reference worker failed: ${event.message}`));
+      computeHere(family, problem, seed).result.then(resolve, rejectWith);
     };
   });
   const request: ReferenceRequest = {
