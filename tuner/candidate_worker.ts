@@ -5,8 +5,11 @@
  *
  * The worker never outlives its parent: it reads stdin all the time (the reference is computed in
  * a worker thread, so the event loop stays free) and exits as soon as stdin closes, which happens
- * however the parent ends, a kill included. It ignores SIGINT: Ctrl-C in a terminal reaches the
- * whole process group, and the parent decides what becomes of the candidate in progress.
+ * however the parent ends, a kill included. A wait on the GPU can block the event loop (Deno's
+ * WebGPU does while a kernel runs, and a hung kernel runs for ever), so a watchdog thread also
+ * checks the parent process id and kills this process once it changes (the parent is gone). It
+ * ignores SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent decides
+ * what becomes of the candidate in progress.
  *
  * @module
  */
@@ -135,8 +138,19 @@ async function main(): Promise<void> {
   }
 }
 
+/** Source of the watchdog thread: kills this process once its parent process is gone. */
+const WATCHDOG = `
+const parent = Deno.ppid;
+setInterval(() => {
+  if (Deno.ppid !== parent) Deno.kill(Deno.pid, "SIGKILL");
+}, 250);
+`;
+
 if (import.meta.main) {
   Deno.addSignalListener("SIGINT", () => {});
+  if (Deno.build.os !== "windows") {
+    new Worker(`data:text/javascript,${encodeURIComponent(WATCHDOG)}`, { type: "module" });
+  }
   await main();
   Deno.exit(0);
 }

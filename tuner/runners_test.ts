@@ -250,73 +250,78 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "the candidate worker exits when its parent process is killed",
-  ignore: !GPU_AVAILABLE || Deno.build.os !== "linux",
-  async fn() {
-    const gpu = await testGpu();
-    const parent = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        "--quiet",
-        new URL("./testdata/orphan_parent.ts", import.meta.url).href,
-        gpu.backend.startsWith("dawn") ? "dawn" : "deno",
-        gpu.fingerprint.hash,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const children = (): number[] => {
-      const found: number[] = [];
-      for (const entry of Deno.readDirSync("/proc")) {
-        if (!/^\d+$/.test(entry.name)) continue;
+for (const busy of ["reference", "spin"] as const) {
+  Deno.test({
+    name: `the candidate worker exits when its parent process is killed, while busy with a ${
+      busy === "spin" ? "hung kernel" : "slow reference"
+    }`,
+    ignore: !GPU_AVAILABLE || Deno.build.os !== "linux",
+    async fn() {
+      const gpu = await testGpu();
+      const parent = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          "--quiet",
+          new URL("./testdata/orphan_parent.ts", import.meta.url).href,
+          busy,
+          gpu.backend.startsWith("dawn") ? "dawn" : "deno",
+          gpu.fingerprint.hash,
+        ],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      const children = (): number[] => {
+        const found: number[] = [];
+        for (const entry of Deno.readDirSync("/proc")) {
+          if (!/^\d+$/.test(entry.name)) continue;
+          try {
+            const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            if (ppid === parent.pid) found.push(Number(entry.name));
+          } catch { /* gone meanwhile */ }
+        }
+        return found;
+      };
+      const alive = (pid: number): boolean => {
         try {
-          const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-          const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-          if (ppid === parent.pid) found.push(Number(entry.name));
-        } catch { /* gone meanwhile */ }
-      }
-      return found;
-    };
-    const alive = (pid: number): boolean => {
+          const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+          return !/^\S+ \(.*\) Z/.test(stat); // a zombie has exited
+        } catch {
+          return false;
+        }
+      };
+      let workers: number[] = [];
       try {
-        const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-        return !/^\S+ \(.*\) Z/.test(stat); // a zombie has exited
-      } catch {
-        return false;
-      }
-    };
-    let workers: number[] = [];
-    try {
-      const reader = parent.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      let out = "";
-      while (!out.includes("started")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        out += value;
-      }
-      reader.releaseLock();
-      // The worker is computing the slow reference when its parent dies.
-      for (let i = 0; i < 100 && workers.length === 0; i++) {
-        workers = children();
-        if (workers.length === 0) await new Promise((r) => setTimeout(r, 50));
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-      assert.equal(workers.length, 1, "one worker subprocess");
-      parent.kill("SIGKILL");
-      await parent.status;
-      for (let i = 0; i < 200 && workers.some(alive); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.deepEqual(workers.filter(alive), [], "the worker outlived its parent");
-    } finally {
-      try {
+        const reader = parent.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        let out = "";
+        while (!out.includes("started")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          out += value;
+        }
+        reader.releaseLock();
+        // The worker is busy when its parent dies.
+        for (let i = 0; i < 100 && workers.length === 0; i++) {
+          workers = children();
+          if (workers.length === 0) await new Promise((r) => setTimeout(r, 50));
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.equal(workers.length, 1, "one worker subprocess");
         parent.kill("SIGKILL");
-      } catch { /* already gone */ }
-      await parent.status;
-      await parent.stdout.cancel().catch(() => {});
-      for (const pid of workers.filter(alive)) Deno.kill(pid, "SIGKILL");
-    }
-  },
-});
+        await parent.status;
+        for (let i = 0; i < 200 && workers.some(alive); i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.deepEqual(workers.filter(alive), [], "the worker outlived its parent");
+      } finally {
+        try {
+          parent.kill("SIGKILL");
+        } catch { /* already gone */ }
+        await parent.status;
+        await parent.stdout.cancel().catch(() => {});
+        for (const pid of workers.filter(alive)) Deno.kill(pid, "SIGKILL");
+      }
+    },
+  });
+}
