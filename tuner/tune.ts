@@ -187,6 +187,8 @@ export async function tune(
     measureMs,
     timeoutMs: candidateTimeoutMs,
     signal: stop.signal,
+    // Confirmation re-times these without compiling them again.
+    keepTop: Math.max(8, 3 * confirmTop),
     keepAlso: [defaultConfig],
   };
   const runner: CandidateRunner = isolation === "process"
