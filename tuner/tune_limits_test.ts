@@ -94,3 +94,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "tune() confirms the winner without compiling any config again, when the configs were validated in this run",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    let compiles = 0;
+    const device = new Proxy(gpu.device, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (typeof value !== "function") return value;
+        if (property === "createComputePipelineAsync") {
+          return (...args: unknown[]) => {
+            compiles++;
+            return value.apply(target, args);
+          };
+        }
+        return value.bind(target);
+      },
+    });
+    const counted = { ...gpu, device };
+    const result = await tune(counted, { op: "matmul", problem: { m: 16, n: 16, k: 16 } }, {
+      cacheDir: null,
+      strategy: "random",
+      maxEvals: 4,
+      measureMs: 5,
+      confirmTop: 3,
+    });
+    const ok = result.trials.filter((t) => t.status === "ok");
+    assert.ok(ok.length >= 2, "something to confirm");
+    // Confirmed trials have p20/p80 recomputed from their confirmation times.
+    assert.ok(
+      ok.some((t) => t.p20Ms !== undefined && t.p20Ms <= t.timeMs! && t.timeMs! <= t.p80Ms!),
+    );
+    assert.equal(compiles, result.trials.length, "one compile per evaluated config");
+  },
+});
