@@ -62,7 +62,7 @@ Deno.test({
   ignore: !GPU_AVAILABLE,
   async fn() {
     const gpu = await testGpu();
-    const timeLimitMs = 2000;
+    const timeLimitMs = 4000;
     // Evaluates three configs, then keeps the search busy until the time limit has passed.
     const slowToFinish: SearchStrategy = {
       name: "three-then-wait",
@@ -87,7 +87,8 @@ Deno.test({
         if (event.type === "trial") reported.push(event.trial);
       },
     });
-    assert.ok(reported.filter((t) => t.status === "ok").length >= 2);
+    // With the default (timed too, not reported as a trial), something to confirm.
+    assert.ok(reported.some((t) => t.status === "ok"));
     // Confirmation would have replaced the times of the fastest by medians of new timings.
     for (const trial of reported) {
       assert.ok(result.trials.includes(trial), "a trial was re-timed after the time limit");
