@@ -167,9 +167,8 @@ export async function evaluateCandidate(
     }
     signal?.throwIfAborted();
     const record = await timeBound(context, config, bound!, options);
-    if (record.status === "ok" && !record.error) {
-      options.keep?.offer(config, compiled, record.timeMs!);
-    }
+    // Validated, so worth keeping, a cut-off one too (confirmation may still re-time it).
+    if (record.status === "ok") options.keep?.offer(config, compiled, record.timeMs!);
     return record;
   } catch (error) {
     if (await deviceLost(gpu, error)) return failed("device_lost", error);

@@ -130,6 +130,10 @@ Deno.test({
     assert.ok(
       ok.some((t) => t.p20Ms !== undefined && t.p20Ms <= t.timeMs! && t.timeMs! <= t.p80Ms!),
     );
-    assert.equal(compiles, result.trials.length, "one compile per evaluated config");
+    // At most one compile per evaluated config (an invalid one is not compiled at all).
+    assert.ok(
+      compiles <= result.trials.length,
+      `${compiles} compiles for ${JSON.stringify(result.trials)}`,
+    );
   },
 });
