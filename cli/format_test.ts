@@ -39,9 +39,17 @@ Deno.test("option parsers reject zero, negative, non-integer and non-numeric val
   assert.equal(nonNegativeInteger("--seed", "0"), 0);
   assert.throws(() => nonNegativeInteger("--seed", "-2"), UsageError);
   assert.equal(positiveSeconds("--time-limit", "0.5"), 0.5);
-  for (const bad of ["0", "-3", "abc", "Infinity", "1e999"]) {
+  for (const bad of ["0", "-3", "abc", "Infinity", "1e999", "0.0001", "NaN", "", "9".repeat(400)]) {
     assert.throws(() => positiveSeconds("--time-limit", bad), UsageError);
   }
+  // Longer than one setTimeout can arm (about 24.8 days): accepted, the tuner honours it.
+  assert.equal(positiveSeconds("--candidate-timeout", "3000000"), 3_000_000);
+  assert.equal(positiveSeconds("--candidate-timeout", "0.001"), 0.001);
+  assert.throws(
+    () => positiveSeconds("--candidate-timeout", "0.0004"),
+    (e: Error) =>
+      /^'--candidate-timeout' must be at least 0.001 seconds.*'0.0004'$/.test(e.message),
+  );
 });
 
 Deno.test("finiteOrNull() maps non-finite numbers to null", () => {

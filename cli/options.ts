@@ -26,12 +26,30 @@ export function nonNegativeInteger(option: string, text: string): number {
   return value;
 }
 
-/** Parses a positive, finite number of seconds such as `--time-limit 30` or `0.5`. */
+/** The shortest duration {@linkcode positiveSeconds} accepts: timers count whole milliseconds. */
+export const MIN_SECONDS = 0.001;
+
+/**
+ * Parses a positive, finite number of seconds such as `--time-limit 30` or `0.5`, at least
+ * {@linkcode MIN_SECONDS}. Long durations (`--candidate-timeout 3000000`, beyond what one
+ * `setTimeout` can arm) are honoured exactly by the tuner.
+ *
+ * @example
+ * ```ts
+ * import { positiveSeconds } from "./options.ts";
+ * console.log(positiveSeconds("--candidate-timeout", "3000000")); // 3000000
+ * ```
+ */
 export function positiveSeconds(option: string, text: string): number {
   const value = /^\s*\+?(\d+\.?\d*|\.\d+)\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value <= 0) {
     throw new UsageError(
       `'${option}' must be a positive number of seconds: current value is '${text}'`,
+    );
+  }
+  if (value < MIN_SECONDS) {
+    throw new UsageError(
+      `'${option}' must be at least ${MIN_SECONDS} seconds (1 ms): current value is '${text}'`,
     );
   }
   return value;

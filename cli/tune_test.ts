@@ -177,7 +177,7 @@ Deno.test({
         "--max-evals",
         "1",
         "--candidate-timeout",
-        "0.000001",
+        "0.001",
         "--backend",
         BACKEND,
         "--cache-dir",

@@ -8,10 +8,12 @@ import type { Gpu } from "../gpu/device.ts";
 import {
   bindProgram,
   type BoundProgram,
+  type CompiledProgram,
   CompileError,
   compileProgram,
   dispatchAndRead,
 } from "../gpu/program.ts";
+import { configKey } from "../search/space.ts";
 import type { AnyKernelFamily, Config, HostTensor, Tolerance } from "../kernels/types.ts";
 import type { TrialRecord } from "./types.ts";
 import { measureProgram } from "./measure.ts";
@@ -39,6 +41,54 @@ export interface CandidateContext {
 export interface CandidateOptions {
   /** Stop timing once one dispatch is slower than this (early cut-off), ms. */
   cutoffMs?: number;
+  /**
+   * Abandons the candidate once aborted: no further GPU work is submitted after the wait in
+   * progress (the record returned then is a `runtime_error` nobody should keep).
+   */
+  signal?: AbortSignal;
+  /** Receives the compiled pipeline of a correct candidate, for re-timing without a compile. */
+  keep?: KeptPipelines;
+}
+
+/**
+ * The compiled pipelines of the fastest validated candidates (and of pinned configs), so that
+ * winner confirmation re-times them without compiling and validating them again.
+ *
+ * @example
+ * ```ts
+ * import { KeptPipelines } from "./candidate.ts";
+ * const kept = new KeptPipelines(2);
+ * console.log(kept.get({ x: 1 })); // undefined: nothing offered yet
+ * ```
+ */
+export class KeptPipelines {
+  readonly #capacity: number;
+  readonly #pinned: Set<string>;
+  readonly #entries = new Map<string, { compiled: CompiledProgram; timeMs: number }>();
+
+  /**
+   * Keeps the `capacity` fastest pipelines offered, plus those of the `pinned` configs (for
+   * example the default config, which is re-timed whatever its rank).
+   */
+  constructor(capacity: number, pinned: readonly Config[] = []) {
+    this.#capacity = capacity;
+    this.#pinned = new Set(pinned.map(configKey));
+  }
+
+  /** Offers the pipeline of a config validated in this run, with its time. */
+  offer(config: Config, compiled: CompiledProgram, timeMs: number): void {
+    const key = configKey(config);
+    this.#entries.set(key, { compiled, timeMs });
+    const ranked = [...this.#entries.entries()]
+      .filter(([k]) => !this.#pinned.has(k))
+      .sort((a, b) => a[1].timeMs - b[1].timeMs);
+    for (const [k] of ranked.slice(this.#capacity)) this.#entries.delete(k);
+  }
+
+  /** The kept pipeline of `config`, if any. */
+  get(config: Config): CompiledProgram | undefined {
+    return this.#entries.get(configKey(config))?.compiled;
+  }
 }
 
 function shortMessage(error: unknown): string {
@@ -80,6 +130,7 @@ export async function evaluateCandidate(
   options: CandidateOptions = {},
 ): Promise<TrialRecord> {
   const { gpu, family, problem } = context;
+  const { signal } = options;
   const failed = (status: TrialRecord["status"], error: unknown): TrialRecord => ({
     config,
     status,
@@ -94,7 +145,9 @@ export async function evaluateCandidate(
   }
   let bound: BoundProgram | undefined;
   try {
+    signal?.throwIfAborted();
     const compiled = await compileProgram(gpu, program);
+    signal?.throwIfAborted();
     let output: Float32Array | Int32Array;
     try {
       output = await withValidationScope(gpu.device, () => {
@@ -112,23 +165,84 @@ export async function evaluateCandidate(
           `${comparison.maxAbsError.toExponential(3)}`,
       );
     }
-    const measurement = await measureProgram(gpu, bound!, {
-      budgetMs: context.measureMs,
-      ...(options.cutoffMs !== undefined ? { cutoffMs: options.cutoffMs } : {}),
-    });
-    return {
-      config,
-      status: "ok",
-      timeMs: measurement.medianMs,
-      p20Ms: measurement.p20Ms,
-      p80Ms: measurement.p80Ms,
-      ...(measurement.cutOff ? { error: "timing cut off early: far slower than the best" } : {}),
-    };
+    signal?.throwIfAborted();
+    const record = await timeBound(context, config, bound!, options);
+    // Validated, so worth keeping, a cut-off one too (confirmation may still re-time it).
+    if (record.status === "ok") options.keep?.offer(config, compiled, record.timeMs!);
+    return record;
   } catch (error) {
     if (await deviceLost(gpu, error)) return failed("device_lost", error);
     return failed(error instanceof CompileError ? "compile_error" : "runtime_error", error);
   } finally {
     (bound as BoundProgram | undefined)?.destroy();
+  }
+}
+
+/** Times a bound, validated program into an `ok` record. */
+async function timeBound(
+  context: CandidateContext,
+  config: Config,
+  bound: BoundProgram,
+  options: CandidateOptions,
+): Promise<TrialRecord> {
+  const measurement = await measureProgram(context.gpu, bound, {
+    budgetMs: context.measureMs,
+    ...(options.cutoffMs !== undefined ? { cutoffMs: options.cutoffMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (measurement.cutOff) {
+    // One warm dispatch, stopped early: a time for ranking, without percentiles, and marked.
+    return {
+      config,
+      status: "ok",
+      timeMs: measurement.medianMs,
+      error: `timing cut off early: one dispatch took ${measurement.medianMs.toPrecision(3)} ms, ` +
+        `over ${options.cutoffMs?.toPrecision(3)} ms (3x the best); a single sample`,
+    };
+  }
+  return {
+    config,
+    status: "ok",
+    timeMs: measurement.medianMs,
+    p20Ms: measurement.p20Ms,
+    p80Ms: measurement.p80Ms,
+  };
+}
+
+/**
+ * Times a config again: with its kept pipeline (compiled and validated earlier in this run) when
+ * `keep` has one, which spares the compile and the validation; otherwise it is evaluated in full
+ * by {@linkcode evaluateCandidate} (and its pipeline offered to `keep`). Never cut off.
+ *
+ * @example
+ * ```ts ignore
+ * const kept = new KeptPipelines(8);
+ * await evaluateCandidate(context, config, { keep: kept });
+ * const again = await retimeCandidate(context, config, kept); // no compile, no validation
+ * ```
+ */
+export async function retimeCandidate(
+  context: CandidateContext,
+  config: Config,
+  keep: KeptPipelines,
+  options: Pick<CandidateOptions, "signal"> = {},
+): Promise<TrialRecord> {
+  const compiled = keep.get(config);
+  if (!compiled) return evaluateCandidate(context, config, { ...options, keep });
+  const { gpu } = context;
+  let bound: BoundProgram | undefined;
+  try {
+    bound = bindProgram(gpu, compiled, context.inputs);
+    return await timeBound(context, config, bound, options);
+  } catch (error) {
+    return {
+      config,
+      status: await deviceLost(gpu, error) ? "device_lost" : "runtime_error",
+      timeMs: null,
+      error: shortMessage(error),
+    };
+  } finally {
+    bound?.destroy();
   }
 }
 

@@ -19,7 +19,10 @@ export interface ConfirmOptions {
   readonly rounds: number;
   /** A config timed with the first round even when it is not among the fastest (the default). */
   readonly alsoTime?: Config;
-  /** Stops confirming (what was confirmed so far is returned) when true. */
+  /**
+   * Stops confirming when true (the time limit, an abort): configs re-timed at least once keep
+   * the median of their times so far, the others stay unconfirmed.
+   */
   readonly stopped?: () => boolean;
 }
 
@@ -40,7 +43,8 @@ function isTimed(trial: TrialRecord): boolean {
  * changes hit them alike, and replaces each one's time by the median of its times. While some
  * unconfirmed trial is still faster than every confirmed one, the next `top` fastest unconfirmed
  * configs are confirmed the same way. `timeAgain` returns a fresh time in ms, or `null` when
- * the run failed (the remaining times are used).
+ * the run failed (the remaining times are used). The 20th and 80th percentiles of a confirmed
+ * trial are recomputed from the same times as its median.
  *
  * @example A lucky first timing does not win
  * ```ts
@@ -95,7 +99,15 @@ export async function confirmFastest(
       }
     }
     for (const [i, trial] of batch.entries()) {
-      const record = { ...trial, timeMs: quantile(samples[i]!, 0.5) };
+      const times = samples[i]!;
+      // Stopped before this config was timed again: it stays as it was, unconfirmed.
+      if (times.length === 1 && stopped()) continue;
+      const record = {
+        ...trial,
+        timeMs: quantile(times, 0.5),
+        p20Ms: quantile(times, 0.2),
+        p80Ms: quantile(times, 0.8),
+      };
       const key = configKey(trial.config);
       current.set(key, record);
       confirmedKeys.add(key);

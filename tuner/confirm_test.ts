@@ -28,7 +28,7 @@ Deno.test("confirmFastest() keeps confirming until the fastest trial is a confir
   });
   // Round 1 confirms 1, 2, 3 and the default (5); config 4 (1.5) then leads, so it is confirmed.
   assert.deepEqual(confirmed.map((t) => t.config.x), [1, 2, 3, 5, 4]);
-  assert.deepEqual(winner, { config: { x: 4 }, status: "ok", timeMs: 1.6 });
+  assert.deepEqual([winner?.config, winner?.status, winner?.timeMs], [{ x: 4 }, "ok", 1.6]);
   assert.equal(calls.get(6), undefined);
   assert.deepEqual([...calls.values()], [2, 2, 2, 2, 2]);
   // The cache derives its best from the trials: with the confirmed times, that is the winner.
@@ -36,12 +36,32 @@ Deno.test("confirmFastest() keeps confirming until the fastest trial is a confir
   assert.deepEqual(bestOf(merged)?.config, winner?.config);
 });
 
+Deno.test("confirmFastest() leaves the configs it had no time to re-time unconfirmed, when stopped mid-batch", async () => {
+  const trials = [ok(1, 1), ok(2, 2), ok(3, 3)];
+  let calls = 0;
+  const timeAgain = (): Promise<number> => Promise.resolve(calls++ === 0 ? 5 : 6);
+  // The time limit passes after the first re-timing.
+  const { confirmed, winner } = await confirmFastest(trials, timeAgain, {
+    top: 3,
+    rounds: 2,
+    stopped: () => calls >= 1,
+  });
+  assert.deepEqual(confirmed, [
+    { config: { x: 1 }, status: "ok", timeMs: 3, p20Ms: 1.8, p80Ms: 4.2 },
+  ]);
+  // Config 2 keeps its first time (not a median of nothing), so it is the fastest now.
+  assert.deepEqual(winner, ok(2, 2));
+});
+
 Deno.test("confirmFastest() uses the median, skips failed re-runs, and honors stop and top 0", async () => {
   let n = 0;
   const noisy = (): Promise<number | null> => Promise.resolve([5, null][n++ % 2]!);
   const { confirmed } = await confirmFastest([ok(1, 1), ok(2, 9)], noisy, { top: 1, rounds: 2 });
   // Times of config 1: 1 (first), 5, and a failed run: median of [1, 5] = 3, still the fastest.
-  assert.deepEqual(confirmed, [{ config: { x: 1 }, status: "ok", timeMs: 3 }]);
+  // p20 and p80 come from the same times as the median.
+  assert.deepEqual(confirmed, [
+    { config: { x: 1 }, status: "ok", timeMs: 3, p20Ms: 1.8, p80Ms: 4.2 },
+  ]);
 
   const failed: TrialRecord = { config: { x: 3 }, status: "wrong", timeMs: null };
   const none = await confirmFastest([ok(1, 1), failed], noisy, { top: 0, rounds: 2 });

@@ -4,6 +4,11 @@
  * Without it, the wall clock of two batch sizes is measured and the slope taken, which cancels the
  * fixed cost of submitting and waiting (about 11.7 ms per awaited wait on Deno's WebGPU).
  *
+ * Samples that cannot be times are dropped, never clamped into a tiny time that would win: a
+ * timestamp delta <= 0 (a counter that did not advance or wrapped) and a wall-clock slope <= 0
+ * (load changed between the two batches). The estimate that decides an early cut-off is taken
+ * after a warm-up dispatch, so it is not inflated by the first use of the pipeline.
+ *
  * @module
  */
 import type { Gpu } from "../gpu/device.ts";
@@ -23,11 +28,16 @@ export interface MeasureOptions {
    * @default {Infinity}
    */
   cutoffMs?: number;
+  /** Stops between samples (the promise rejects with the signal's reason) once aborted. */
+  signal?: AbortSignal;
 }
 
 /** A timing measurement. */
 export interface Measurement extends TimingSummary {
-  /** True when timing stopped early because the candidate was far slower than `cutoffMs`. */
+  /**
+   * True when timing stopped early because the candidate was far slower than `cutoffMs`: the
+   * summary then holds that single warm estimate.
+   */
   readonly cutOff: boolean;
   /** `"timestamp"` or `"wallclock"`. */
   readonly method: "timestamp" | "wallclock";
@@ -98,24 +108,34 @@ async function wallClock(gpu: Gpu, bound: BoundProgram, count: number): Promise<
   return performance.now() - start;
 }
 
+/** Keeps the samples that are times: finite and > 0. */
+function positive(samples: readonly number[]): number[] {
+  return samples.filter((s) => Number.isFinite(s) && s > 0);
+}
+
 async function measureWithTimestamps(
   gpu: Gpu,
   bound: BoundProgram,
   budgetMs: number,
   cutoffMs: number,
-): Promise<Measurement> {
-  const [first] = await timestampSamples(gpu, bound, 1, 1); // warm-up and estimate
+  signal: AbortSignal | undefined,
+): Promise<Measurement | undefined> {
+  // A warm-up pass (first use of the pipeline and buffers), then the estimate, in one submit.
+  const [, first] = await timestampSamples(gpu, bound, 2, 1);
+  if (!(first! > 0) || !Number.isFinite(first!)) return undefined;
   const estimate = Math.max(first!, 1e-4);
   if (estimate > cutoffMs) {
     return { ...summarizeTimings([estimate]), cutOff: true, method: "timestamp" };
   }
+  signal?.throwIfAborted();
   // Each pass should last at least ~1 ms so timestamp granularity does not matter.
   const perPass = Math.max(1, Math.min(256, Math.ceil(1 / estimate)));
   const passes = Math.max(
     MIN_SAMPLES,
     Math.min(MAX_SAMPLES, Math.floor(budgetMs / (estimate * perPass))),
   );
-  const samples = await timestampSamples(gpu, bound, passes, perPass);
+  const samples = positive(await timestampSamples(gpu, bound, passes, perPass));
+  if (samples.length === 0) return undefined;
   return { ...summarizeTimings(samples), cutOff: false, method: "timestamp" };
 }
 
@@ -124,23 +144,34 @@ async function measureWithWallClock(
   bound: BoundProgram,
   budgetMs: number,
   cutoffMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<Measurement> {
   await wallClock(gpu, bound, 1); // warm-up
   const one = await wallClock(gpu, bound, 1);
   const four = await wallClock(gpu, bound, 4);
-  const estimate = Math.max((four - one) / 3, 1e-4);
-  if (estimate > cutoffMs) {
-    return { ...summarizeTimings([estimate]), cutOff: true, method: "wallclock" };
+  const slope = (four - one) / 3;
+  if (slope > cutoffMs) {
+    return { ...summarizeTimings([slope]), cutOff: true, method: "wallclock" };
   }
+  signal?.throwIfAborted();
+  // A slope <= 0 says nothing about the time; the batch's mean (an upper bound) sizes the batches.
+  const estimate = Math.max(slope > 0 ? slope : four / 4, 1e-4);
   // Slope between a small and a large batch cancels the fixed submit+wait cost.
   const large = Math.max(8, Math.min(512, Math.ceil(budgetMs / MIN_SAMPLES / estimate)));
   const small = Math.max(1, Math.floor(large / 4));
-  const samples: number[] = [];
-  for (let i = 0; i < MIN_SAMPLES; i++) {
+  const slopes: number[] = [];
+  const means: number[] = [];
+  for (let i = 0; i < 3 * MIN_SAMPLES && slopes.length < MIN_SAMPLES; i++) {
+    signal?.throwIfAborted();
     const tSmall = await wallClock(gpu, bound, small);
     const tLarge = await wallClock(gpu, bound, large);
-    samples.push(Math.max(1e-6, (tLarge - tSmall) / (large - small)));
+    means.push(tLarge / large);
+    slopes.push((tLarge - tSmall) / (large - small));
+    slopes.splice(0, slopes.length, ...positive(slopes));
   }
+  // Without any positive slope (a timer too coarse for the batches), the large batches' mean
+  // time per dispatch, which includes a share of the fixed cost, is an upper bound, never a fake.
+  const samples = slopes.length > 0 ? slopes : positive(means);
   return { ...summarizeTimings(samples), cutOff: false, method: "wallclock" };
 }
 
@@ -160,11 +191,13 @@ export function measureProgram(
   bound: BoundProgram,
   options: MeasureOptions = {},
 ): Promise<Measurement> {
-  const { budgetMs = 100, cutoffMs = Infinity } = options;
+  const { budgetMs = 100, cutoffMs = Infinity, signal } = options;
   if (!(budgetMs > 0)) {
     throw new RangeError(`'budgetMs' must be positive: current value is ${budgetMs}`);
   }
-  return gpu.hasTimestamps
-    ? measureWithTimestamps(gpu, bound, budgetMs, cutoffMs)
-    : measureWithWallClock(gpu, bound, budgetMs, cutoffMs);
+  if (!gpu.hasTimestamps) return measureWithWallClock(gpu, bound, budgetMs, cutoffMs, signal);
+  // Timestamps that never advance (every delta <= 0): the wall clock measures instead.
+  return measureWithTimestamps(gpu, bound, budgetMs, cutoffMs, signal).then((measured) =>
+    measured ?? measureWithWallClock(gpu, bound, budgetMs, cutoffMs, signal)
+  );
 }

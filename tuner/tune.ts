@@ -18,6 +18,7 @@ import { assertFitsDevice } from "./device_fit.ts";
 import { confirmFastest } from "./confirm.ts";
 import { nearestPrior } from "./warm_start.ts";
 import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
+import { setLongTimeout } from "./timer.ts";
 import type { TimedConfig, TrialRecord, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
 
 function checkPositive(name: string, value: number, integer: boolean): void {
@@ -271,7 +272,19 @@ export async function tune(
     for (const trial of cached.trials) previous.set(configKey(trial.config), trial);
   }
 
-  const setup = { family, problem, seed, measureMs, timeoutMs: candidateTimeoutMs };
+  // Stops the candidate in progress (its reference included) on abort and at the time limit.
+  const stop = new AbortController();
+  const setup = {
+    family,
+    problem,
+    seed,
+    measureMs,
+    timeoutMs: candidateTimeoutMs,
+    signal: stop.signal,
+    // Confirmation re-times these without compiling them again.
+    keepTop: Math.max(8, 3 * confirmTop),
+    keepAlso: [defaultConfig],
+  };
   const runner: CandidateRunner = isolation === "process"
     ? processRunner(setup, {
       backend: gpu.backend.startsWith("dawn") ? "dawn" : "deno",
@@ -280,6 +293,7 @@ export async function tune(
     })
     : inProcessRunner(gpu, setup);
   const started = performance.now();
+  const timeUp = () => performance.now() - started > timeLimitMs;
   const trials: TrialRecord[] = [];
   const seen = new Map<string, Evaluation>();
   let bestMs = Infinity;
@@ -333,22 +347,25 @@ export async function tune(
   };
 
   onEvent?.({ type: "start", op: family.name, problemKey, spaceSize, maxEvals });
+  const onAbort = () => stop.abort(new SearchStopped("aborted"));
+  let disarm = (): void => {};
   try {
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    disarm = setLongTimeout(
+      () => stop.abort(new SearchStopped("time-limit")),
+      timeLimitMs - (performance.now() - started),
+    );
     return await search();
   } finally {
+    disarm();
+    signal?.removeEventListener("abort", onAbort);
     await runner.close();
   }
 
   // Declared after use: it closes over the state above, and `runner` is closed whatever happens.
   async function search(): Promise<TuneResult> {
-    // The default config is measured in the same run; it does not count against the budget.
-    const defaultTrial = await runOne(defaultConfig);
-    note(defaultTrial);
-    let defaultMs = toEvaluation(defaultTrial).timeMs;
-    await persist({
-      defaultConfig,
-      ...(Number.isFinite(defaultMs) ? { defaultTimeMs: defaultMs } : {}),
-    });
+    let defaultMs = Infinity;
 
     // Strategies are plug-ins: one that keeps proposing configs it has already seen must still be
     // stopped. Repeats are free, but the abort signal and the time limit are checked for them too,
@@ -408,15 +425,19 @@ export async function tune(
     const confirmWinner = async (): Promise<void> => {
       const candidates = pool();
       // With a single timed config there is nothing to rank: it wins without re-timing.
+      // Re-timing reuses the pipelines validated in this run; the time limit and abort stop it.
       const { confirmed, winner } = await confirmFastest(candidates, async (config) => {
-        const again = await runner.evaluate(config, Infinity);
-        if (again.status === "device_lost") await recoverDevice();
-        return again.status === "ok" ? again.timeMs : null;
+        const again = await runner.retime(config).catch((error) => {
+          if (error instanceof SearchStopped) return undefined;
+          throw error;
+        });
+        if (again?.status === "device_lost") await recoverDevice();
+        return again?.status === "ok" ? again.timeMs : null;
       }, {
         top: candidates.length >= 2 ? confirmTop : 0,
         rounds: CONFIRM_ROUNDS,
         alsoTime: defaultConfig,
-        stopped: () => signal?.aborted === true,
+        stopped: () => signal?.aborted === true || timeUp(),
       });
       for (const record of confirmed) {
         const at = trials.findIndex((t) => configKey(t.config) === configKey(record.config));
@@ -453,6 +474,14 @@ export async function tune(
 
     let stoppedBy: TuneResult["stoppedBy"] = "exhausted";
     try {
+      // The default config is measured in the same run; it does not count against the budget.
+      const defaultTrial = await runOne(defaultConfig);
+      note(defaultTrial);
+      defaultMs = toEvaluation(defaultTrial).timeMs;
+      await persist({
+        defaultConfig,
+        ...(Number.isFinite(defaultMs) ? { defaultTimeMs: defaultMs } : {}),
+      });
       const prior = cache && options.warmStart !== false
         ? nearestPrior(family.name, family.version, problemKey, problem, await entries())
         : [];

@@ -91,13 +91,15 @@ export interface TuneOptions {
    */
   maxEvals?: number;
   /**
-   * Wall-clock limit of the whole search, in ms.
+   * Wall-clock limit of the whole search, in ms: it also stops the candidate in progress (not
+   * recorded) and winner confirmation. Any length is honoured exactly.
    * @default {Infinity}
    */
   timeLimitMs?: number;
   /**
-   * Limit for one candidate (compile + validate + time), in ms; slower ones are recorded as
-   * `"timeout"`.
+   * Limit for one candidate (waiting for the float64 reference and the worker's start, compile,
+   * validate, time), in ms; slower ones are recorded as `"timeout"`. Any length is honoured
+   * exactly, `Infinity` included.
    * @default {60000}
    */
   candidateTimeoutMs?: number;
@@ -154,7 +156,7 @@ export interface TuneOptions {
   fix?: Readonly<Record<string, readonly ParamValue[]>>;
   /** Called with the reason whenever the worker subprocess is restarted. */
   onWorkerRestart?: (reason: string) => void;
-  /** Aborts the search; finished trials are kept. */
+  /** Aborts the search and the candidate in progress (not recorded); finished trials are kept. */
   signal?: AbortSignal;
   /** Called on every progress event. */
   onEvent?: (event: TuneEvent) => void;
