@@ -107,6 +107,7 @@ export async function confirmFastest(
         timeMs: quantile(times, 0.5),
         p20Ms: quantile(times, 0.2),
         p80Ms: quantile(times, 0.8),
+        confirmed: true,
       };
       const key = configKey(trial.config);
       current.set(key, record);

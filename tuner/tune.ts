@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { mergeTrials } from "../cache/merge.ts";
 import { DeviceLostError, type Gpu } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
 import type { AnyKernelFamily, Config, ParamValue, SearchSpace } from "../kernels/types.ts";
@@ -19,6 +20,7 @@ import { confirmFastest } from "./confirm.ts";
 import { nearestPrior } from "./warm_start.ts";
 import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
 import { setLongTimeout } from "./timer.ts";
+import { checkTuneArgs } from "./tune_args.ts";
 import type { TimedConfig, TrialRecord, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
 
 function checkPositive(name: string, value: number, integer: boolean): void {
@@ -183,6 +185,7 @@ export async function tune(
   request: TuneRequest,
   options: TuneOptions = {},
 ): Promise<TuneResult> {
+  checkTuneArgs(gpu, request, options);
   const {
     maxEvals = 32,
     timeLimitMs = Infinity,
@@ -409,12 +412,10 @@ export async function tune(
      * these, so the winner is chosen among them too.
      */
     const pool = (): TrialRecord[] => {
-      const byKey = new Map<string, TrialRecord>();
-      for (const t of cached?.trials ?? []) {
-        if (space.isValid(t.config)) byKey.set(configKey(t.config), t);
-      }
-      for (const t of trials) byKey.set(configKey(t.config), t);
-      return [...byKey.values()].filter((t) => toEvaluation(t).timeMs < Infinity);
+      // The same merge the cache applies (a confirmed time outlives a later unconfirmed one), so
+      // the pool ranks exactly what the cache will hold.
+      const earlier = (cached?.trials ?? []).filter((t) => space.isValid(t.config));
+      return mergeTrials(earlier, trials).filter((t) => toEvaluation(t).timeMs < Infinity);
     };
     /**
      * One short measurement per candidate can rank a config first by luck, so the fastest configs

@@ -34,6 +34,12 @@ export interface TrialRecord {
    * has failed `MAX_ENVIRONMENT_ATTEMPTS` times (absent counts as 1).
    */
   readonly attempts?: number;
+  /**
+   * True when `timeMs` is the median of the winner confirmation's re-timings. A confirmed time is
+   * kept when another writer records a lower unconfirmed one for the same config (see
+   * `mergeTrials`), so the cache's best stays the winner a run reported.
+   */
+  readonly confirmed?: boolean;
 }
 
 /** Timing of one config inside a tune result. */
