@@ -259,3 +259,18 @@ gpuTest(
     }
   },
 );
+
+gpuTest(
+  "windowPoolOp.plan() matches onnxruntime, for a window split into chunked loops (70,000 taps)",
+  async () => {
+    for (const opType of ["MaxPool", "AveragePool"]) {
+      await checkAgainstOrt(windowPoolOp, {
+        opType,
+        opset: 19,
+        attributes: [ints("kernel_shape", [70000]), ints("strides", [3])],
+        inputs: [floatInput([1, 1, 70005], 5)],
+        // f32 sums of 70,000 values in [-1, 1) in different orders differ by ~sqrt(n) * eps each.
+      }, { exact: opType === "MaxPool", atol: 1e-4 });
+    }
+  },
+);

@@ -87,6 +87,8 @@ export interface CheckOptions {
   readonly exact?: boolean;
   /** Relative tolerance, scaled by the largest magnitude of the reference. @default 1e-5 */
   readonly rtol?: number;
+  /** Absolute tolerance added to the relative one. @default 1e-6 */
+  readonly atol?: number;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function checkAgainstOrt(
   node: TestNode,
   options: CheckOptions = {},
 ): Promise<(Float32Array | Int32Array)[]> {
-  const { exact = false, rtol = 1e-5 } = options;
+  const { exact = false, rtol = 1e-5, atol = 1e-6 } = options;
   const expected = await runOrtNode(node);
   const opNode = opNodeOf(node, expected.map((e) => e.dims));
   const plan = generator.plan(opNode);
@@ -112,7 +114,7 @@ export async function checkAgainstOrt(
       return;
     }
     const scale = e.data.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
-    const tol = rtol * scale + 1e-6;
+    const tol = rtol * scale + atol;
     e.data.forEach((v, j) => {
       const d = Math.abs(g[j]! - v);
       if (!(d <= tol) && !(Number.isNaN(v) && Number.isNaN(g[j]!))) {

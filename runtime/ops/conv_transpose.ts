@@ -1,0 +1,206 @@
+/**
+ * ConvTranspose as a WGSL program over 1, 2 or 3 spatial dims: strides, pads, dilations, group,
+ * output_padding, output_shape, auto_pad and bias. Each invocation computes one output element by
+ * gathering the input positions whose strided scatter lands on it, with the channel loop innermost
+ * (chunked below llvmpipe's loop limit).
+ *
+ * @module
+ */
+import { intAttr, intsAttr, stringAttr } from "./attributes.ts";
+import {
+  boundInput,
+  boundOutput,
+  chunkedLoop,
+  elementProgram,
+  expectDims,
+  inputInfo,
+  outputInfo,
+  sizeOf,
+  stridesOf,
+} from "./_indexing.ts";
+import type { OpGenerator } from "./types.ts";
+
+/** Pads and output extents of a ConvTranspose along its spatial dims. */
+export interface ConvTransposeGeometry {
+  /** Padding before each spatial dim. */
+  readonly padsBegin: readonly number[];
+  /** Padding after each spatial dim. */
+  readonly padsEnd: readonly number[];
+  /** Output extent per spatial dim. */
+  readonly out: readonly number[];
+}
+
+/**
+ * Output extents and pads of a ConvTranspose: from `pads`, or from `output_shape` / `auto_pad`
+ * (SAME_UPPER puts the odd pad at the end, otherwise at the beginning), as onnxruntime does.
+ *
+ * @example
+ * ```ts
+ * import { convTransposeGeometry } from "./conv_transpose.ts";
+ * const g = convTransposeGeometry([3], [3], [2], [1], [1, 1], [1], undefined, "NOTSET");
+ * console.log(g.out); // [6]
+ * ```
+ */
+export function convTransposeGeometry(
+  spatial: readonly number[],
+  kernel: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
+  pads: readonly number[],
+  outputPadding: readonly number[],
+  outputShape: readonly number[] | undefined,
+  autoPad: string,
+): ConvTransposeGeometry {
+  const s = spatial.length;
+  const padsBegin: number[] = [];
+  const padsEnd: number[] = [];
+  const out: number[] = [];
+  if (!["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"].includes(autoPad)) {
+    throw new RangeError(
+      `'auto_pad' must be NOTSET, SAME_UPPER, SAME_LOWER or VALID: current value is ${autoPad}`,
+    );
+  }
+  spatial.forEach((n, k) => {
+    const st = strides[k]!;
+    const full = st * (n - 1) + outputPadding[k]! + (kernel[k]! - 1) * dilations[k]! + 1;
+    const target = outputShape
+      ? outputShape[outputShape.length - s + k]!
+      : autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER"
+      ? n * st
+      : undefined;
+    if (target !== undefined) {
+      const total = Math.max(0, full - target);
+      const small = Math.floor(total / 2);
+      const upper = autoPad === "SAME_UPPER";
+      padsBegin.push(upper ? small : total - small);
+      padsEnd.push(upper ? total - small : small);
+      out.push(target);
+    } else {
+      const pb = autoPad === "VALID" ? 0 : pads[k]!;
+      const pe = autoPad === "VALID" ? 0 : pads[k + s]!;
+      padsBegin.push(pb);
+      padsEnd.push(pe);
+      out.push(full - pb - pe);
+    }
+  });
+  return { padsBegin, padsEnd, out };
+}
+
+/**
+ * ConvTranspose (NC + 1 to 3 spatial dims, weight `[C, M/group, k...]`, optional bias `[M]`).
+ *
+ * @example
+ * ```ts
+ * import { convTransposeOp } from "./conv_transpose.ts";
+ * const plan = convTransposeOp.plan({
+ *   opType: "ConvTranspose", attributes: {}, constants: [undefined, undefined],
+ *   inputs: [{ dims: [1, 2, 3, 3], dtype: "f32" }, { dims: [2, 4, 2, 2], dtype: "f32" }],
+ *   outputs: [{ dims: [1, 4, 4, 4], dtype: "f32" }],
+ * });
+ * console.log(plan.programs.length); // 1
+ * ```
+ */
+export const convTransposeOp: OpGenerator = {
+  opTypes: ["ConvTranspose"],
+  plan(node) {
+    const x = inputInfo(node, 0);
+    const w = inputInfo(node, 1);
+    const rank = x.dims.length;
+    if (rank < 3 || w.dims.length !== rank) {
+      throw new RangeError(`ConvTranspose: input and weight must have the same rank >= 3`);
+    }
+    if (x.dtype !== "f32" || w.dtype !== "f32") {
+      throw new RangeError("ConvTranspose: input and weight must be floating point");
+    }
+    const a = node.attributes;
+    const s = rank - 2;
+    const spatial = x.dims.slice(2);
+    const [n, c] = x.dims as [number, number];
+    const group = intAttr(a, "group", 1);
+    if (!(group >= 1) || c % group !== 0 || w.dims[0] !== c) {
+      throw new RangeError(
+        `ConvTranspose: weight dims [${w.dims}] do not fit ${c} channels in ${group} groups`,
+      );
+    }
+    const cg = c / group;
+    const mg = w.dims[1]!;
+    const m = mg * group;
+    const kernel = w.dims.slice(2);
+    const given = intsAttr(a, "kernel_shape", undefined);
+    if (given) expectDims("ConvTranspose 'kernel_shape'", given, kernel);
+    const ones = new Array<number>(s).fill(1);
+    const g = convTransposeGeometry(
+      spatial,
+      kernel,
+      intsAttr(a, "strides", ones),
+      intsAttr(a, "dilations", ones),
+      intsAttr(a, "pads", new Array<number>(2 * s).fill(0)),
+      intsAttr(a, "output_padding", new Array<number>(s).fill(0)),
+      intsAttr(a, "output_shape", undefined),
+      stringAttr(a, "auto_pad", "NOTSET"),
+    );
+    const strides = intsAttr(a, "strides", ones);
+    const dilations = intsAttr(a, "dilations", ones);
+    const outDims = [n, m, ...g.out];
+    expectDims("ConvTranspose output", outputInfo(node, 0).dims, outDims);
+    const bias = node.inputs[2];
+    if (bias) expectDims("ConvTranspose bias", bias.dims, [m]);
+    const inSp = sizeOf(spatial);
+    const kSp = sizeOf(kernel);
+    const outSp = sizeOf(g.out);
+    const inStr = stridesOf(spatial);
+    const kStr = stridesOf(kernel);
+    const outStr = stridesOf(g.out);
+    const lines = [
+      `let nm = i / ${outSp}u;`,
+      `let r = i % ${outSp}u;`,
+      `let oc = i32(nm % ${m}u);`,
+      `let b = i32(nm / ${m}u);`,
+      `let grp = oc / ${mg};`,
+      `let xBase = (b * ${c} + grp * ${cg}) * ${inSp};`,
+      `let wBase = (grp * ${cg} * ${mg} + oc % ${mg}) * ${kSp};`,
+      `var acc = ${bias ? "in2[oc]" : "0.0"};`,
+    ];
+    g.out.forEach((_, k) => {
+      lines.push(`let o${k} = i32((r / ${outStr[k]}u) % ${g.out[k]}u) + ${g.padsBegin[k]};`);
+    });
+    const xOff = spatial.map((_, k) => `x${k} * ${inStr[k]}`).join(" + ");
+    const kOff = kernel.map((_, k) => `k${k} * ${kStr[k]}`).join(" + ");
+    let body = chunkedLoop(
+      "ci",
+      cg,
+      `acc += in0[xo + ci * ${inSp}] * in1[ko + ci * ${mg * kSp}];`,
+    );
+    body = `let xo = xBase + ${xOff};\nlet ko = wBase + ${kOff};\n${body}`;
+    for (let k = s - 1; k >= 0; k--) {
+      const st = strides[k]!;
+      body = chunkedLoop(
+        `k${k}`,
+        kernel[k]!,
+        `let t${k} = o${k} - k${k} * ${dilations[k]};
+if (t${k} < 0${st > 1 ? ` || t${k} % ${st} != 0` : ""}) { continue; }
+let x${k} = t${k} / ${st};
+if (x${k} >= ${spatial[k]}) { continue; }
+${body}`,
+      );
+    }
+    lines.push(body, "out0[i] = acc;");
+    const inputs = [boundInput(node, 0), boundInput(node, 1)];
+    if (bias) inputs.push(boundInput(node, 2));
+    return {
+      programs: [elementProgram({
+        inputs,
+        outputs: [boundOutput(node, 0)],
+        count: sizeOf(outDims),
+        body: lines.join("\n  "),
+        shaderKey: `ConvTranspose:${x.dims.join("x")}:${
+          w.dims.join("x")
+        }:${group}:${strides}:${dilations}:${g.padsBegin}:${g.out}:${bias ? "b" : ""}`,
+      })],
+      scratch: [],
+    };
+  },
+};
+
+/** Every generator of this file. */
+export const convTransposeOps: readonly OpGenerator[] = [convTransposeOp];
