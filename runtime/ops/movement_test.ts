@@ -273,3 +273,14 @@ gpuTest("depthToSpaceOp.plan() matches onnxruntime, for DCR, CRD and SpaceToDept
     inputs: [floatInput([1, 2, 6, 3], 2)],
   }, exact);
 });
+
+gpuTest(
+  "expandOp.plan() matches onnxruntime, for an output needing more than 65,535 workgroups",
+  async () => {
+    await checkAgainstOrt(expandOp, {
+      opType: "Expand",
+      opset: 13,
+      inputs: [floatInput([1, 7], 9), int64Const([650000, 7])],
+    }, exact);
+  },
+);

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { floatAttr, intAttr, intsAttr, stringAttr } from "./attributes.ts";
+import { floatAttr, floatsAttr, intAttr, intsAttr, stringAttr } from "./attributes.ts";
 import {
   boundInput,
   boundOutput,
@@ -166,8 +166,23 @@ function resizeScales(node: OpNode, inDims: readonly number[], outDims: readonly
   return scales;
 }
 
+/** Scales of the deprecated Upsample: its `scales` input (opset 9) or attribute (opset 7). */
+function upsampleScales(node: OpNode, rank: number): number[] {
+  const given = node.inputs[1]
+    ? node.constants[1]
+    : floatsAttr(node.attributes, "scales", undefined);
+  if (node.inputs[1] && !given) {
+    throw new UnsupportedOpError("Upsample", "a run-time 'scales' input");
+  }
+  if (!given || given.length !== rank) {
+    throw new RangeError(`Upsample 'scales' must have ${rank} values: current value is [${given}]`);
+  }
+  return given.map(f);
+}
+
 /**
- * Resize, modes nearest and linear; cubic and antialias throw UnsupportedOpError.
+ * Resize, modes nearest and linear; cubic and antialias throw UnsupportedOpError. Also plans the
+ * deprecated Upsample (asymmetric coordinates, nearest rounding down), which old models still use.
  *
  * @example
  * ```ts
@@ -181,7 +196,7 @@ function resizeScales(node: OpNode, inDims: readonly number[], outDims: readonly
  * ```
  */
 export const resizeOp: OpGenerator = {
-  opTypes: ["Resize"],
+  opTypes: ["Resize", "Upsample"],
   plan(node) {
     const x = inputInfo(node, 0);
     const out = outputInfo(node, 0).dims;
@@ -199,10 +214,13 @@ export const resizeOp: OpGenerator = {
     if (mode === "linear" && x.dtype !== "f32") {
       throw new UnsupportedOpError("Resize", "linear mode on integer tensors");
     }
-    const ctm = stringAttr(a, "coordinate_transformation_mode", "half_pixel");
-    const nearestMode = stringAttr(a, "nearest_mode", "round_prefer_floor");
+    const upsample = node.opType === "Upsample";
+    const ctm = upsample
+      ? "asymmetric"
+      : stringAttr(a, "coordinate_transformation_mode", "half_pixel");
+    const nearestMode = upsample ? "floor" : stringAttr(a, "nearest_mode", "round_prefer_floor");
     const extrapolation = floatAttr(a, "extrapolation_value", 0);
-    const scales = resizeScales(node, x.dims, out);
+    const scales = upsample ? upsampleScales(node, rank) : resizeScales(node, x.dims, out);
     let roi: number[] = Array.from({ length: 2 * rank }, (_, k) => (k < rank ? 0 : 1));
     if (ctm === "tf_crop_and_resize") {
       const given = node.inputs[1] ? node.constants[1] : undefined;

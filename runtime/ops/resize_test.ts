@@ -197,3 +197,14 @@ Deno.test("resizeOp.plan() throws UnsupportedOpError, for cubic mode, antialias 
     UnsupportedOpError,
   );
 });
+
+gpuTest("resizeOp.plan() matches onnxruntime's Upsample, nearest and linear", async () => {
+  for (const mode of ["nearest", "linear"]) {
+    await checkAgainstOrt(resizeOp, {
+      opType: "Upsample",
+      opset: 9,
+      attributes: [str("mode", mode)],
+      inputs: [floatInput([1, 2, 3, 4], 8), floatConst([1, 1, 2, 3])],
+    }, { exact: mode === "nearest" });
+  }
+});
