@@ -181,7 +181,8 @@ export const splitOp: OpGenerator = {
   plan(node) {
     const x = inputInfo(node, 0);
     const axis = normalizeAxis(intAttr(node.attributes, "axis", 0), x.dims.length, "axis");
-    const split = requireConstant(node, 1, "split");
+    // The extents come from the outputs; a constant `split` is only checked against them.
+    const split = node.constants[1];
     const outer = sizeOf(x.dims.slice(0, axis));
     const inner = sizeOf(x.dims.slice(axis + 1));
     const total = x.dims[axis]!;
@@ -333,7 +334,12 @@ function indexSource(node: OpNode, i: number, extent: number, count: number) {
       }
       return w;
     });
-    return { inputs: [] as BoundTensor[], table, read: (k: string) => `tab(${k})`, key: `c${c}` };
+    return {
+      inputs: [] as BoundTensor[],
+      table,
+      read: (k: string) => `tab(${k})`,
+      key: `c${table.length}`,
+    };
   }
   const bound = boundInput(node, i);
   if (bound.dtype !== "i32") throw new RangeError(`${node.opType}: indices must be integers`);
@@ -634,7 +640,7 @@ export const tileOp: OpGenerator = {
     ) {
       throw new RangeError(`Tile: output dims [${out}] are not multiples of [${x.dims}]`);
     }
-    const reps = requireConstant(node, 1, "repeats");
+    const reps = node.constants[1];
     if (reps) expectDims("Tile output", out, x.dims.map((d, k) => d * reps[k]!));
     const coords = x.dims.map((d, k) => (d === out[k] ? `o${k}` : `o${k} % ${d}`));
     return mapProgram(node, out, offsetExpr(coords, stridesOf(x.dims)), "Tile");
