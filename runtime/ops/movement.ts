@@ -99,7 +99,8 @@ function axisCopy(
     outputs: [to],
     count: outer * block,
     body,
-    shaderKey: `${key}:${from.dtype}:${outer}:${inner}:${len}:${total}:${offset}`,
+    shaderKey:
+      `${key}:${from.name}>${to.name}:${from.dtype}:${outer}:${inner}:${len}:${total}:${offset}`,
   });
 }
 
