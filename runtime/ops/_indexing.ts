@@ -144,7 +144,7 @@ export function spreadGroups(groups: number): [number, number, number] {
 
 /**
  * The WGSL literal of `value` for `dtype` (f32 literals always carry a decimal point or exponent;
- * infinities become the largest finite value of the same sign).
+ * infinities and NaN become calls of `f32_bits()`, which {@linkcode elementProgram} declares).
  *
  * @example
  * ```ts
@@ -157,9 +157,11 @@ export function literal(value: number, dtype: GpuDtype): string {
     const v = Math.max(-2147483648, Math.min(2147483647, Math.trunc(value)));
     return v === -2147483648 ? "i32(-2147483648)" : `${v}`;
   }
-  if (Number.isNaN(value)) return "bitcast<f32>(0x7fc00000u)";
+  // A constant expression may not evaluate to inf or NaN: those go through f32_bits(), a function
+  // every elementProgram declares.
+  if (Number.isNaN(value)) return "f32_bits(0x7fc00000u)";
   const f = Math.fround(value);
-  if (!Number.isFinite(f)) return f > 0 ? "bitcast<f32>(0x7f800000u)" : "bitcast<f32>(0xff800000u)";
+  if (!Number.isFinite(f)) return f > 0 ? "f32_bits(0x7f800000u)" : "f32_bits(0xff800000u)";
   const s = `${f}`;
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
@@ -241,6 +243,7 @@ export function elementProgram(spec: ElementProgramSpec): KernelProgram {
     decl.push(`fn tab(k: i32) -> i32 { return u.t[k / 4][k % 4]; }`);
   }
   const code = `${decl.join("\n")}
+fn f32_bits(b: u32) -> f32 { return bitcast<f32>(b); }
 ${spec.decls ?? ""}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

@@ -153,7 +153,7 @@ function windowProgram(node: OpNode): KernelProgram {
       };`,
     );
   });
-  const lowest = x.dtype === "f32" ? "-3.40282347e38" : "i32(-2147483648)";
+  const lowest = x.dtype === "f32" ? "-3.4028234663852886e38" : "i32(-2147483648)";
   lines.push(isMax ? `var acc: ${x.dtype} = ${lowest};` : "var acc = 0.0;");
   lines.push("var cnt = 0;", "var cntPad = 0;", "var arg = -1;");
   // Innermost statement: the taps inside the padded extent count for count_include_pad; only
@@ -258,7 +258,9 @@ export const globalPoolOp: OpGenerator = {
     const spatial = sizeOf(x.dims.slice(2));
     const dispatch = spreadGroups(channels);
     const t = x.dtype;
-    const init = isMax ? (t === "f32" ? "-3.40282347e38" : "i32(-2147483648)") : literal(0, t);
+    const init = isMax
+      ? (t === "f32" ? "-3.4028234663852886e38" : "i32(-2147483648)")
+      : literal(0, t);
     const combine = (a: string, b: string) => (isMax ? `max(${a}, ${b})` : `${a} + ${b}`);
     const trips = Math.ceil(spatial / GLOBAL_WG);
     const loop = chunkedLoop(
