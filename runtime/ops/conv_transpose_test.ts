@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE } from "../../tests/gpu_fixture.ts";
 import { convTransposeGeometry, convTransposeOp } from "./conv_transpose.ts";
-import { checkAgainstOrt, floatInput } from "./testdata/op_check.ts";
+import { checkAgainstOrt, floatInput } from "./testdata/ort_check.ts";
 import type { TestAttribute } from "./testdata/ort_node.ts";
 
 const gpuTest = (name: string, fn: () => Promise<void>) =>

@@ -20,7 +20,7 @@ import {
   int32Input,
   int64Const,
   randomInts,
-} from "./testdata/op_check.ts";
+} from "./testdata/ort_check.ts";
 import type { TestInput } from "./testdata/ort_node.ts";
 import { UnsupportedOpError } from "./types.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE } from "../../tests/gpu_fixture.ts";
 import { globalPoolOp, poolGeometry, windowPoolOp } from "./pool.ts";
-import { checkAgainstOrt, floatInput, int32Input, opNodeOf } from "./testdata/op_check.ts";
+import { checkAgainstOrt, floatInput, int32Input, opNodeOf } from "./testdata/ort_check.ts";
 import { testGpu } from "../../tests/gpu_fixture.ts";
 import { runOpPlan } from "./execute.ts";
 import type { TestAttribute, TestNode } from "./testdata/ort_node.ts";

@@ -7,7 +7,7 @@ import {
   floatInput,
   int32Input,
   int64Const,
-} from "./testdata/op_check.ts";
+} from "./testdata/ort_check.ts";
 import type { TestAttribute, TestInput } from "./testdata/ort_node.ts";
 import { UnsupportedOpError } from "./types.ts";
 
