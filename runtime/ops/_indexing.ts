@@ -174,6 +174,8 @@ export interface BoundTensor {
   readonly dtype: GpuDtype;
   /** Number of elements. */
   readonly elements: number;
+  /** Declare the buffer as `array<vec4<dtype>>` (elements must be a multiple of 4). */
+  readonly vec4?: boolean;
 }
 
 /** What {@linkcode elementProgram} builds. */
@@ -222,13 +224,20 @@ export const MAX_TABLE_WORDS = 16384;
 export function elementProgram(spec: ElementProgramSpec): KernelProgram {
   const wg = spec.workgroup ?? WORKGROUP;
   const dispatch = spreadGroups(Math.ceil(spec.count / wg));
-  const bindings: BufferBinding[] = [
+  const all = [
     ...spec.inputs.map((t) => ({ ...t, access: "read" as const })),
     ...spec.outputs.map((t) => ({ ...t, access: "read_write" as const })),
   ];
-  const decl = bindings.map((b, k) =>
-    `@group(0) @binding(${k}) var<storage, ${b.access}> ${b.name}: array<${b.dtype}>;`
-  );
+  const bindings: BufferBinding[] = all.map(({ name, dtype, elements, access }) => ({
+    name,
+    dtype,
+    elements,
+    access,
+  }));
+  const decl = all.map((b, k) => {
+    const type = b.vec4 ? `vec4<${b.dtype}>` : b.dtype;
+    return `@group(0) @binding(${k}) var<storage, ${b.access}> ${b.name}: array<${type}>;`;
+  });
   let uniforms: Uint32Array<ArrayBuffer> | undefined;
   if (spec.table) {
     const vecs = Math.max(1, Math.ceil(spec.table.length / 4));

@@ -52,6 +52,24 @@ const cases: {
     ],
   },
   {
+    name: "sixteen channels per group (two vec4 pairs), two groups, bias",
+    x: [1, 4, 3, 4],
+    w: [4, 16, 2, 3],
+    bias: true,
+    attrs: [
+      { name: "group", type: "int", value: 2 },
+      ints("strides", [2, 1]),
+      ints("pads", [0, 1, 1, 0]),
+    ],
+  },
+  {
+    name: "twelve channels (three vec4s)",
+    x: [2, 3, 3, 2],
+    w: [3, 12, 3, 3],
+    bias: true,
+    attrs: [ints("strides", [2, 2]), ints("pads", [1, 1, 0, 1])],
+  },
+  {
     name: "output_shape",
     x: [1, 2, 3, 3],
     w: [2, 2, 3, 3],
