@@ -188,11 +188,12 @@ function upsampleScales(node: OpNode, rank: number): number[] {
  * ```ts
  * import { resizeOp } from "./resize.ts";
  * const plan = resizeOp.plan({
- *   opType: "Resize", attributes: {}, constants: [undefined, undefined, [1, 1, 2, 2]],
+ *   opType: "Resize", constants: [undefined, undefined, [1, 1, 2, 2]],
+ *   attributes: { mode: { name: "mode", docString: "", type: "string", value: "linear" } },
  *   inputs: [{ dims: [1, 1, 2, 2], dtype: "f32" }, undefined, { dims: [4], dtype: "f32" }],
  *   outputs: [{ dims: [1, 1, 4, 4], dtype: "f32" }],
  * });
- * console.log(plan.programs[0]!.uniforms!.length); // 8
+ * console.log(plan.programs[0]!.uniforms!.length); // 32
  * ```
  */
 export const resizeOp: OpGenerator = {
@@ -243,6 +244,7 @@ export const resizeOp: OpGenerator = {
     // extrapolating) or four (linear: two source indices, two weights as f32 bits).
     const words: number[] = [];
     const axisTable: { axis: number; offset: number }[] = [];
+    const affine = new Map<number, [number, number]>();
     const asI32 = new Int32Array(1);
     const asF32 = new Float32Array(asI32.buffer);
     const bits = (v: number) => {
@@ -270,6 +272,12 @@ export const resizeOp: OpGenerator = {
         }
       }
       if (identity) continue;
+      // Integer up- and downscales in nearest mode usually map o to floor(o * n / m): the shader
+      // computes that instead of reading the table.
+      if (mode === "nearest" && entries.every((e, o) => e === Math.floor((o * n) / m))) {
+        affine.set(k, [n, m]);
+        continue;
+      }
       axisTable.push({ axis: k, offset: words.length / (mode === "nearest" ? 1 : 4) });
       words.push(...entries);
     }
@@ -284,7 +292,11 @@ export const resizeOp: OpGenerator = {
       for (const { axis, offset } of axisTable) {
         lines.push(`let s${axis} = tab(${offset} + o${axis});`);
       }
-      const coords = out.map((_, k) => (resized.has(k) ? `s${k}` : `o${k}`));
+      const coords = out.map((_, k) => {
+        const nm = affine.get(k);
+        if (nm) return `((o${k} * ${nm[0]}) / ${nm[1]})`;
+        return resized.has(k) ? `s${k}` : `o${k}`;
+      });
       const read = `in0[${offsetExpr(coords, strides)}]`;
       const outside = axisTable.map((t) => `s${t.axis} < 0`);
       lines.push(
@@ -318,17 +330,20 @@ export const resizeOp: OpGenerator = {
           : `out0[i] = ${value};`,
       );
     }
-    const table = Int32Array.from(words.length > 0 ? words : [0]);
+    // No table when no axis reads one: an unused uniform would drop out of the pipeline's layout.
+    const table = words.length > 0 ? { table: Int32Array.from(words) } : {};
     return {
       programs: [elementProgram({
         inputs: [boundInput(node, 0)],
         outputs: [boundOutput(node, 0)],
         count: sizeOf(out),
         body: lines.join("\n  "),
-        table,
+        ...table,
         shaderKey: `Resize:${x.dtype}:${x.dims.join("x")}:${out.join("x")}:${mode}:${
           axisTable.map((t) => `${t.axis}@${t.offset}`).join(",")
-        }:${extrapolate ? fill : ""}:${table.length}`,
+        }:${[...affine].map(([k, [n, m]]) => `${k}=${n}/${m}`).join(",")}:${
+          extrapolate ? fill : ""
+        }:${words.length}`,
       })],
       scratch: [],
     };
