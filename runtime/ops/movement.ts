@@ -1,8 +1,9 @@
 /**
  * Data-movement ops as WGSL programs: Transpose, Concat, Split, Slice, Gather, GatherElements,
- * Pad, Expand, Tile, DepthToSpace and SpaceToDepth. Each output element is one invocation that
- * computes where its value comes from with the dims baked into the shader; every op works on f32
- * and i32 tensors alike and copies values bit for bit.
+ * Pad, Tile, DepthToSpace and SpaceToDepth (Expand is a broadcast copy among the elementwise
+ * ops). Each output element is one invocation that computes where its value comes from with the
+ * dims baked into the shader; every op works on f32 and i32 tensors alike and copies values bit
+ * for bit.
  *
  * @module
  */
@@ -582,40 +583,6 @@ function mapProgram(
 }
 
 /**
- * Expand: broadcasts input 0 to the output dims (from the `shape` input, as shape inference
- * resolved them).
- *
- * @example
- * ```ts
- * import { expandOp } from "./movement.ts";
- * const plan = expandOp.plan({
- *   opType: "Expand", attributes: {}, constants: [undefined, [2, 3]],
- *   inputs: [{ dims: [3], dtype: "f32" }, { dims: [2], dtype: "i32" }],
- *   outputs: [{ dims: [2, 3], dtype: "f32" }],
- * });
- * console.log(plan.programs.length); // 1
- * ```
- */
-export const expandOp: OpGenerator = {
-  opTypes: ["Expand"],
-  plan(node) {
-    const x = inputInfo(node, 0);
-    const out = outputInfo(node, 0).dims;
-    const lead = out.length - x.dims.length;
-    if (lead < 0) throw new RangeError("Expand: output rank is below the input's");
-    const strides = stridesOf(x.dims);
-    const coords = x.dims.map((d, k) => {
-      const o = out[k + lead]!;
-      if (d !== 1 && d !== o) {
-        throw new RangeError(`Expand: input dim ${d} cannot broadcast to ${o}`);
-      }
-      return d === 1 ? "0" : `o${k + lead}`;
-    });
-    return mapProgram(node, out, offsetExpr(coords, strides), "Expand");
-  },
-};
-
-/**
  * Tile: repeats input 0 to the output dims (from the `repeats` input, as shape inference resolved
  * them).
  *
@@ -712,7 +679,6 @@ export const movementOps: readonly OpGenerator[] = [
   gatherOp,
   gatherElementsOp,
   padOp,
-  expandOp,
   tileOp,
   depthToSpaceOp,
 ];
