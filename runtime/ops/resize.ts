@@ -182,7 +182,10 @@ function upsampleScales(node: OpNode, rank: number): number[] {
 
 /**
  * Resize, modes nearest and linear; cubic and antialias throw UnsupportedOpError. Also plans the
- * deprecated Upsample (asymmetric coordinates, nearest rounding down), which old models still use.
+ * deprecated Upsample, which old models still use: asymmetric coordinates, nearest rounding down
+ * on axes that grow and up on axes that shrink. Resize of opset 10 has exactly these semantics
+ * (onnxruntime agrees), so graph normalization can hand such a node over as an `Upsample` with
+ * its `scales` as input 1.
  *
  * @example
  * ```ts
@@ -260,7 +263,10 @@ export const resizeOp: OpGenerator = {
         const outside = extrapolate && (c < 0 || c > n - 1);
         if (outside || c !== o) identity = false;
         if (mode === "nearest") {
-          const idx = outside ? -1 : Math.max(0, Math.min(n - 1, nearestIndex(nearestMode, c)));
+          // Upsample (and Resize-10) round as onnxruntime's "simple" mode: down when an axis
+          // grows, up when it shrinks.
+          const rounding = upsample ? (scales[k]! < 1 ? "ceil" : "floor") : nearestMode;
+          const idx = outside ? -1 : Math.max(0, Math.min(n - 1, nearestIndex(rounding, c)));
           entries.push(idx);
         } else {
           const cc = Math.max(0, Math.min(c, n - 1));

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE } from "../../tests/gpu_fixture.ts";
 import { nearestIndex, originalCoordinate, resizeOp } from "./resize.ts";
+import { testGpu } from "../../tests/gpu_fixture.ts";
+import { runOpPlan } from "./execute.ts";
+import { runOrtNode } from "./testdata/ort_node.ts";
 import {
   checkAgainstOrt,
   floatConst,
   floatInput,
   int32Input,
   int64Const,
+  opNodeOf,
 } from "./testdata/ort_check.ts";
 import type { TestAttribute, TestInput } from "./testdata/ort_node.ts";
 import { UnsupportedOpError } from "./types.ts";
@@ -208,3 +212,26 @@ gpuTest("resizeOp.plan() matches onnxruntime's Upsample, nearest and linear", as
     }, { exact: mode === "nearest" });
   }
 });
+
+gpuTest(
+  "resizeOp.plan() of an Upsample matches onnxruntime's Resize-10, when axes shrink and grow",
+  async () => {
+    for (const mode of ["nearest", "linear"]) {
+      const node = {
+        opType: "Resize",
+        opset: 10,
+        attributes: [str("mode", mode)],
+        inputs: [floatInput([1, 2, 5, 7], 9), floatConst([1, 1, 0.6, 1.7])],
+      };
+      const [want] = await runOrtNode(node);
+      const opNode = { ...opNodeOf(node, [want!.dims]), opType: "Upsample" };
+      const [got] = await runOpPlan(
+        await testGpu(),
+        opNode,
+        resizeOp.plan(opNode),
+        node.inputs.map((t) => t.data),
+      );
+      want!.data.forEach((w, j) => assert.ok(Math.abs(got![j]! - w) < 1e-5, `${mode}[${j}]`));
+    }
+  },
+);
