@@ -22,7 +22,6 @@ import { constantTensor } from "./from_model.ts";
 import {
   cloneGraph,
   type Graph,
-  type GraphNode,
   graphOpset,
   setGraphOpset,
   uniqueName,
