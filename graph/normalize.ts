@@ -19,14 +19,7 @@ import type { OnnxDataType } from "../onnx/data_type.ts";
 import type { OnnxGraph, OnnxNode } from "../onnx/graph.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
 import { constantTensor } from "./from_model.ts";
-import {
-  cloneGraph,
-  type Graph,
-  graphOpset,
-  setGraphOpset,
-  uniqueName,
-  usedNames,
-} from "./ir.ts";
+import { cloneGraph, type Graph, graphOpset, setGraphOpset, uniqueName, usedNames } from "./ir.ts";
 
 /** The default-domain opset a normalized graph declares (at least). */
 export const NORMALIZED_OPSET = 21;
