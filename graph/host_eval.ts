@@ -366,7 +366,7 @@ export function evaluateOnHost(
       return out("int64", [dims.length], dims);
     }
     case "Size":
-      return out("int64", [], [xv.length]);
+      return out("int64", [], [xd.reduce((p, d) => p * d, 1)]);
     case "Clip": {
       const lo = nums[1]?.[0] ?? -Infinity;
       const hi = nums[2]?.[0] ?? Infinity;

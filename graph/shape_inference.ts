@@ -290,7 +290,12 @@ function windowDims(
     const s = strides[i] ?? 1;
     const d = dilations[i] ?? 1;
     const k = kernel[i]!;
-    if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") return Math.ceil(size / s);
+    if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") {
+      if (!pool) return Math.ceil(size / s);
+      // onnxruntime's pools pad for an undilated kernel, then apply the dilated one.
+      const padNeeded = (Math.ceil(size / s) - 1) * s + k - size;
+      return Math.floor((size + padNeeded - d * (k - 1) - 1) / s) + 1;
+    }
     if (autoPad === "VALID") return windowOut(size, k, s, d, 0, 0, ceil);
     return windowOut(size, k, s, d, pads[i] ?? 0, pads[i + n] ?? 0, ceil);
   });
