@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { conformanceDir, missingConformanceData } from "../conformance/data_dir.ts";
-import { buildTensor } from "../onnx/build.ts";
+import { buildModel, buildNode, buildTensor, valueInfo } from "../onnx/build.ts";
 import { readModelFile } from "../onnx/model.ts";
 import { readTensorFile } from "../onnx/tensor.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
@@ -144,4 +144,34 @@ Deno.test("bindInputs() rejects missing, contradicting and unknown input shapes"
   const { types } = bindInputs(inputs, { y: [2, 7] }, {});
   assert.deepEqual(types.get("x")?.dims, [2, 3]);
   assert.deepEqual(bindInputs([inputs[0]!], {}, { N: 5 }).types.get("x")?.dims, [5, 3]);
+});
+
+Deno.test("inferShapes() leaves outputs of unknown ops and their consumers unknown, and goes on elsewhere", () => {
+  const graph = graphFromModel(buildModel({
+    nodes: [
+      buildNode("Relu", ["x"], ["r"]),
+      buildNode("Foo", ["r"], ["f"], {}, { domain: "com.example" }),
+      buildNode("Add", ["f", "r"], ["y1"]),
+      buildNode("Neg", ["r"], ["y2"]),
+      buildNode("Shape", ["y2"], ["s"]),
+    ],
+    inputs: [valueInfo("x", "float", ["N", 3])],
+    outputs: [valueInfo("y1", "float", undefined), valueInfo("y2", "float", undefined)],
+    opsetImports: [{ domain: "com.example", version: 1 }],
+  }));
+  const result = inferShapes(graph, { inputShapes: { x: [2, 3] } });
+  assert.deepEqual(result.unknownNodes.map((n) => n.opType), ["Foo", "Add"]);
+  assert.equal(result.types.get("f"), undefined);
+  assert.equal(result.types.get("y1"), undefined);
+  assert.deepEqual(result.types.get("y2"), { dataType: "float", dims: [2, 3] });
+  assert.deepEqual(Array.from(result.values.get("s")!.data as Float64Array), [2, 3]);
+});
+
+Deno.test("inferShapes() names the node whose inputs contradict its op", () => {
+  const graph = graphFromModel(buildModel({
+    nodes: [buildNode("MatMul", ["a", "b"], ["y"], {}, { name: "mm" })],
+    inputs: [valueInfo("a", "float", [2, 3]), valueInfo("b", "float", [4, 5])],
+    outputs: [valueInfo("y", "float", undefined)],
+  }));
+  assert.throws(() => inferShapes(graph), /node 'mm' \(MatMul\)/);
 });
