@@ -28,4 +28,5 @@ export * from "./ir.ts";
 export * from "./normalize.ts";
 export * from "./shape_inference.ts";
 export * from "./shape_ops.ts";
+export * from "./subgraph.ts";
 export * from "./to_model.ts";
