@@ -94,10 +94,7 @@ export function extractSubgraph(
   const produced = new Set<string>();
   const inputs: string[] = [];
   const seen = new Set<string>();
-  const initializers = new Map<
-    string,
-    (typeof graph.initializers extends Map<string, infer T> ? T : never)
-  >();
+  const initializers = new Map<string, OnnxTensor>();
   for (const node of ordered) {
     for (const v of nodeReads(node)) {
       if (produced.has(v) || seen.has(v)) continue;
