@@ -663,6 +663,22 @@ export function inferNode(
       ].slice(0, nOut);
     case "Attention":
       return attentionTypes(a, inputs, nOut);
+    case "Einsum": {
+      const shapes = inputs.filter((t): t is TensorType => !!t);
+      const dims = einsumDims(str(a, "equation", ""), shapes.map((t) => t.dims));
+      return dims && one(dims);
+    }
+    case "GridSample": {
+      const grid = inputs[1];
+      return grid && one([xd[0]!, xd[1]!, ...grid.dims.slice(1, -1)]);
+    }
+    case "RoiAlign": {
+      const rois = inputs[1];
+      return rois &&
+        one([rois.dims[0]!, xd[1]!, int(a, "output_height", 1), int(a, "output_width", 1)]);
+    }
+    case "Det":
+      return one(xd.slice(0, -2));
     case "LSTM":
     case "GRU":
     case "RNN": {
@@ -691,6 +707,51 @@ export function inferNode(
     return one(keep ? xd.map((d, i) => (set.has(i) ? 1 : d)) : xd.filter((_, i) => !set.has(i)));
   }
   return undefined;
+}
+
+/**
+ * Einsum's output dims from its equation (explicit `->` form or implicit: the labels that appear
+ * once, sorted; `...` broadcast dims first); `undefined` when the equation cannot be read.
+ */
+function einsumDims(
+  equation: string,
+  shapes: readonly (readonly number[])[],
+): number[] | undefined {
+  const eq = equation.replace(/\s/g, "");
+  const [lhs, rhs] = eq.split("->") as [string, string | undefined];
+  const terms = lhs.split(",");
+  if (terms.length !== shapes.length) return undefined;
+  const sizes = new Map<string, number>();
+  const counts = new Map<string, number>();
+  let ellipsis: number[] = [];
+  for (const [k, term] of terms.entries()) {
+    const dims = shapes[k]!;
+    const [before, after] = term.includes("...")
+      ? term.split("...") as [string, string]
+      : [term, undefined];
+    const labels = [...before, ...(after ?? [])];
+    const extra = dims.length - labels.length;
+    if (after === undefined ? extra !== 0 : extra < 0) return undefined;
+    const ell = after === undefined ? [] : dims.slice(before.length, before.length + extra);
+    const b = broadcastDims([ellipsis, ell]);
+    if (!b) return undefined;
+    ellipsis = b;
+    labels.forEach((label, i) => {
+      const d = dims[i < before.length ? i : i + extra]!;
+      const prev = sizes.get(label);
+      if (prev === undefined || prev === 1) sizes.set(label, d);
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    });
+  }
+  const outLabels = rhs !== undefined
+    ? rhs.replace("...", "")
+    : [...counts].filter(([, c]) => c === 1).map(([l]) => l).sort().join("");
+  const withEllipsis = rhs === undefined || rhs.includes("...");
+  const at = rhs?.indexOf("...") ?? 0;
+  const labelDims = [...outLabels].map((l) => sizes.get(l));
+  if (labelDims.some((d) => d === undefined)) return undefined;
+  const out = labelDims as number[];
+  return withEllipsis ? [...out.slice(0, at), ...ellipsis, ...out.slice(at)] : out;
 }
 
 /** Attention (opset 23): Y, present_key, present_value, qk_matmul_output. */

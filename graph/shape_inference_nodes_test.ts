@@ -304,6 +304,27 @@ function dataMovementCases(): NodeCase[] {
       inputs: [x(1, 1, 5, 2)],
     },
     { op: "GlobalAveragePool", inputs: [x(2, 3, 4, 5)] },
+    { op: "Einsum", attrs: { equation: "bij,bjk->bik" }, inputs: [x(2, 3, 4), x(2, 4, 5)] },
+    { op: "Einsum", attrs: { equation: "ij,jk" }, inputs: [x(3, 4), x(4, 5)] },
+    {
+      op: "Einsum",
+      attrs: { equation: "...ij,...jk->...ik" },
+      inputs: [x(2, 1, 3, 4), x(1, 5, 4, 2)],
+    },
+    { op: "Einsum", attrs: { equation: "i,i" }, inputs: [x(3), x(3)] },
+    { op: "Einsum", attrs: { equation: "ii->i" }, inputs: [x(3, 3)] },
+    {
+      op: "Einsum",
+      attrs: { equation: "bhqd, bhkd -> bhqk" },
+      inputs: [x(1, 2, 3, 4), x(1, 2, 5, 4)],
+    },
+    { op: "GridSample", inputs: [x(1, 2, 4, 5), x(1, 3, 6, 2)] },
+    {
+      op: "RoiAlign",
+      attrs: { output_height: 3, output_width: 2 },
+      inputs: [x(1, 2, 6, 6), cf([0, 0, 3, 3, 1, 1, 4, 5], [2, 4]), c64([0, 0])],
+    },
+    { op: "Det", inputs: [x(2, 3, 3)] },
     { op: "GlobalMaxPool", inputs: [x(2, 3, 4)] },
     {
       op: "LayerNormalization",
