@@ -47,6 +47,8 @@ export interface ShapeInference {
   readonly hostNodes: GraphNode[];
   /** The value of every symbolic dim. */
   readonly symbols: Readonly<Record<string, number>>;
+  /** With `onError: "unknown"`: the message of every node inference refused, by node. */
+  readonly errors: Map<GraphNode, string>;
 }
 
 /** Options of {@linkcode inferShapes}. */
@@ -57,6 +59,13 @@ export interface InferShapesOptions {
   symbols?: Readonly<Record<string, number>>;
   /** Largest number of elements of an output computed on the host. @default {65536} */
   hostElements?: number;
+  /**
+   * What a node whose inputs contradict its op does: `"throw"` a `RangeError` naming it, or
+   * `"unknown"`, leaving its outputs unknown (listed in `unknownNodes` and `errors`) so that a
+   * runtime can hand it to a fallback that reports its own error or copes.
+   * @default {"throw"}
+   */
+  onError?: "throw" | "unknown";
 }
 
 /**
@@ -821,7 +830,8 @@ function attentionTypes(
  * ```
  */
 export function inferShapes(graph: Graph, options: InferShapesOptions = {}): ShapeInference {
-  const { inputShapes = {}, symbols = {}, hostElements = 65536 } = options;
+  const { inputShapes = {}, symbols = {}, hostElements = 65536, onError = "throw" } = options;
+  const errors = new Map<GraphNode, string>();
   const bound = bindInputs(graph.inputs, inputShapes, symbols);
   const types = bound.types;
   const values = new Map<string, OnnxTensor>();
@@ -839,10 +849,11 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): Sha
     try {
       outs = known ? inferNode(node, ins, vals) : undefined;
     } catch (e) {
-      if (e instanceof RangeError) {
-        throw new RangeError(`node '${node.name}' (${node.opType}): ${e.message}`);
-      }
-      throw e;
+      if (!(e instanceof RangeError)) throw e;
+      const message = `node '${node.name}' (${node.opType}): ${e.message}`;
+      if (onError === "throw") throw new RangeError(message);
+      errors.set(node, message);
+      outs = undefined;
     }
     if (!outs) {
       unknownNodes.push(node);
@@ -856,18 +867,13 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): Sha
     const isDomain = node.domain === "" || node.domain === "ai.onnx";
     if (!isDomain || !small || !HOST_OPS.has(node.opType)) continue;
     let computed: OnnxTensor[] | undefined;
-    if (node.opType === "Shape" || node.opType === "Size") {
-      const x = ins[0]!;
-      const dimsOnly: OnnxTensor = {
-        name: "",
-        dataType: x.dataType,
-        dims: x.dims,
-        data: new Float32Array(0),
-        docString: "",
-      };
-      computed = evaluateOnHost(node, [dimsOnly]);
-    } else if (node.inputs.every((n, i) => !n || vals[i])) {
-      computed = evaluateOnHost(node, vals);
+    try {
+      computed = hostEvaluate(node, ins, vals);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      const message = `node '${node.name}' (${node.opType}): ${e.message}`;
+      if (onError === "throw") throw new RangeError(message);
+      errors.set(node, message);
     }
     if (!computed) continue;
     hostNodes.push(node);
@@ -876,5 +882,25 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): Sha
       if (name && t) values.set(name, { ...t, name });
     });
   }
-  return { types, values, unknownNodes, hostNodes, symbols: bound.symbols };
+  return { types, values, unknownNodes, hostNodes, symbols: bound.symbols, errors };
+}
+
+/** Evaluates a node on the host: Shape and Size from dims, the others from every input value. */
+function hostEvaluate(
+  node: GraphNode,
+  ins: readonly (TensorType | undefined)[],
+  vals: readonly (OnnxTensor | undefined)[],
+): OnnxTensor[] | undefined {
+  if (node.opType === "Shape" || node.opType === "Size") {
+    const x = ins[0]!;
+    const dimsOnly: OnnxTensor = {
+      name: "",
+      dataType: x.dataType,
+      dims: x.dims,
+      data: new Float32Array(0),
+      docString: "",
+    };
+    return evaluateOnHost(node, [dimsOnly]);
+  }
+  return node.inputs.every((n, i) => !n || vals[i]) ? evaluateOnHost(node, vals) : undefined;
 }

@@ -174,4 +174,7 @@ Deno.test("inferShapes() names the node whose inputs contradict its op", () => {
     outputs: [valueInfo("y", "float", undefined)],
   }));
   assert.throws(() => inferShapes(graph), /node 'mm' \(MatMul\)/);
+  const lenient = inferShapes(graph, { onError: "unknown" });
+  assert.deepEqual(lenient.unknownNodes.map((n) => n.name), ["mm"]);
+  assert.match(lenient.errors.get(lenient.unknownNodes[0]!)!, /inner dims differ/);
 });
