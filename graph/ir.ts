@@ -27,6 +27,22 @@ export interface GraphNode {
   attributes: OnnxAttributes;
 }
 
+/** A read-only view of a node: what functions that only read a node take (graph or ONNX nodes). */
+export interface NodeView {
+  /** Node name. */
+  readonly name: string;
+  /** Operator. */
+  readonly opType: string;
+  /** Operator set domain. */
+  readonly domain: string;
+  /** Input value names. */
+  readonly inputs: readonly string[];
+  /** Output value names. */
+  readonly outputs: readonly string[];
+  /** Attributes by name. */
+  readonly attributes: OnnxAttributes;
+}
+
 /** A named tensor value with, where known, its element type and dims. */
 export interface GraphValue {
   /** Value name. */

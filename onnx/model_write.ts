@@ -296,14 +296,114 @@ export function encodeModel(model: OnnxModel): Uint8Array {
   return ModelProto.encode(ModelProto.fromObject(modelToMessage(model))).finish();
 }
 
+/** Options of {@linkcode encodeModelWithExternalData}. */
+export interface ExternalDataOptions {
+  /** File name of the weights, relative to the model file (`location` in the model). */
+  location: string;
+  /** Smallest `raw_data` size in bytes that moves out of the model. @default {1024} */
+  threshold?: number;
+}
+
 /**
- * Writes a model as a `.onnx` file.
+ * Encodes a model with the `raw_data` of its large main-graph initializers moved into one external
+ * data file (as `data_location: EXTERNAL` with `location`, `offset` and `length` entries, offsets
+ * aligned to 64 bytes). Returns the model bytes and the data file's bytes; reading the model with
+ * the data file beside it (`readModelFile`) gives back the same model.
  *
- * @example Write a model
- * ```ts ignore
- * await writeModelFile("out/model.onnx", model);
+ * @example Split a model's weights out
+ * ```ts
+ * import { encodeModelWithExternalData } from "./model_write.ts";
+ * import { buildModel, buildNode, buildTensor, valueInfo } from "./build.ts";
+ * const model = buildModel({
+ *   nodes: [buildNode("Add", ["x", "w"], ["y"])],
+ *   inputs: [valueInfo("x", "float", [512])],
+ *   outputs: [valueInfo("y", "float", [512])],
+ *   initializers: [buildTensor("w", "float", [512], new Float32Array(512))],
+ * });
+ * const { data } = encodeModelWithExternalData(model, { location: "model.bin" });
+ * console.log(data.byteLength); // 2048
  * ```
  */
-export async function writeModelFile(path: string | URL, model: OnnxModel): Promise<void> {
-  await Deno.writeFile(path, encodeModel(model));
+export function encodeModelWithExternalData(
+  model: OnnxModel,
+  options: ExternalDataOptions,
+): { model: Uint8Array; data: Uint8Array } {
+  const { location, threshold = 1024 } = options;
+  const message = modelToMessage(model);
+  const initializers = (message.graph as { initializer: Message[] }).initializer;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const init of initializers) {
+    const raw = init.raw_data as Uint8Array | undefined;
+    if (!raw || raw.byteLength < threshold) continue;
+    const padding = (64 - (offset % 64)) % 64;
+    if (padding) chunks.push(new Uint8Array(padding));
+    offset += padding;
+    delete init.raw_data;
+    init.data_location = 1;
+    init.external_data = [
+      { key: "location", value: location },
+      { key: "offset", value: String(offset) },
+      { key: "length", value: String(raw.byteLength) },
+    ];
+    chunks.push(raw);
+    offset += raw.byteLength;
+  }
+  const data = new Uint8Array(offset);
+  let at = 0;
+  for (const c of chunks) {
+    data.set(c, at);
+    at += c.byteLength;
+  }
+  const ModelProto = onnxMessageType("ModelProto");
+  return { model: ModelProto.encode(ModelProto.fromObject(message)).finish(), data };
+}
+
+/** Options of {@linkcode writeModelFile}. */
+export interface WriteModelOptions {
+  /**
+   * Write large initializers to this file beside the model instead of inline (needed past
+   * protobuf's 2 GiB limit). @default {undefined}
+   */
+  externalData?: string;
+  /** Smallest initializer in bytes that goes to the external file. @default {1024} */
+  threshold?: number;
+}
+
+/**
+ * Writes a model as a `.onnx` file, optionally with its weights in an external data file beside
+ * it.
+ *
+ * @example Write a model and its weights
+ * ```ts ignore
+ * await writeModelFile("out/model.onnx", model, { externalData: "model.onnx.data" });
+ * ```
+ */
+export async function writeModelFile(
+  path: string | URL,
+  model: OnnxModel,
+  options: WriteModelOptions = {},
+): Promise<void> {
+  const { externalData, threshold } = options;
+  if (externalData === undefined) {
+    await Deno.writeFile(path, encodeModel(model));
+    return;
+  }
+  if (externalData.includes("/") || externalData.includes("\\") || externalData.startsWith(".")) {
+    throw new RangeError(
+      `'externalData' must be a plain file name beside the model: current value is '${externalData}'`,
+    );
+  }
+  const encoded = encodeModelWithExternalData(model, {
+    location: externalData,
+    ...(threshold === undefined ? {} : { threshold }),
+  });
+  await Deno.writeFile(new URL(externalData, toUrl(path)), encoded.data);
+  await Deno.writeFile(path, encoded.model);
+}
+
+function toUrl(path: string | URL): URL {
+  if (path instanceof URL) return path;
+  const absolute = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  return new URL(`file://${absolute.split("/").map(encodeURIComponent).join("/")}`);
 }

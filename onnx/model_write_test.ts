@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { conformanceDir, missingConformanceData } from "../conformance/data_dir.ts";
 import { buildModel, buildNode, buildTensor, float, graphAttr, valueInfo } from "./build.ts";
-import { decodeModel, type OnnxModel } from "./model.ts";
-import { encodeModel } from "./model_write.ts";
+import { decodeModel, type OnnxModel, readModelFile } from "./model.ts";
+import { encodeModel, writeModelFile } from "./model_write.ts";
 
 const dir = conformanceDir();
 const missing = missingConformanceData(dir);
@@ -126,4 +126,36 @@ Deno.test("encodeModel() round-trips every attribute type, symbolic dims and fun
   };
   const again = decodeModel(encodeModel(model));
   assert.deepStrictEqual(again, model);
+});
+
+Deno.test("writeModelFile() moves large initializers to an external file that readModelFile() and onnxruntime read", async () => {
+  const w = Float32Array.from({ length: 512 }, (_, i) => i / 8);
+  const model = buildModel({
+    nodes: [buildNode("Add", ["x", "w"], ["s"]), buildNode("Mul", ["s", "k"], ["y"])],
+    inputs: [valueInfo("x", "float", [512])],
+    outputs: [valueInfo("y", "float", [512])],
+    initializers: [buildTensor("w", "float", [512], w), buildTensor("k", "float", [], [2])],
+  });
+  const tmp = await Deno.makeTempDir();
+  try {
+    await writeModelFile(`${tmp}/m.onnx`, model, { externalData: "m.bin" });
+    assert.equal(Deno.statSync(`${tmp}/m.bin`).size, 2048); // w only: k is under the threshold
+    assert.ok(Deno.statSync(`${tmp}/m.onnx`).size < 400);
+    assert.deepStrictEqual(await readModelFile(`${tmp}/m.onnx`), decodeModel(encodeModel(model)));
+    const ort = await import("onnxruntime-node");
+    const session = await ort.InferenceSession.create(`${tmp}/m.onnx`);
+    const x = Float32Array.from({ length: 512 }, (_, i) => -i);
+    const out = await session.run({ x: new ort.Tensor("float32", x, [512]) });
+    await session.release();
+    assert.deepEqual(
+      Array.from(out.y!.data as Float32Array),
+      Array.from(x, (v, i) => 2 * (v + w[i]!)),
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+  await assert.rejects(
+    () => writeModelFile("x.onnx", model, { externalData: "../w.bin" }),
+    RangeError,
+  );
 });

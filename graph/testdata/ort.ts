@@ -68,8 +68,8 @@ function ortTensor(t: OnnxTensor): ort.Tensor {
     case "uint32":
       data = Uint32Array.from(values as ArrayLike<number>);
       break;
-    default:
-      data = Uint16Array.from(values as ArrayLike<number>); // float16 bits are not fed here
+    default: // float16
+      data = Float16Array.from(values as ArrayLike<number>) as unknown as ort.Tensor.DataType;
   }
   return new ort.Tensor(type, data, [...t.dims]);
 }
