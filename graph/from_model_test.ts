@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { conformanceDir, missingConformanceData } from "../conformance/data_dir.ts";
 import { buildModel, buildNode, buildTensor, float, floats, valueInfo } from "../onnx/build.ts";
 import { readModelFile } from "../onnx/model.ts";
-import { modelToMessage } from "../onnx/model_write.ts";
+import { modelToMessage, writeModelFile } from "../onnx/model_write.ts";
 import { onnxMessageType } from "../onnx/schema.ts";
 import { readTensorFile } from "../onnx/tensor.ts";
 import { constantTensor, graphFromModel, loadGraph } from "./from_model.ts";
@@ -99,3 +99,24 @@ for (const name of ["mnist-8", "mobilenetv2-qdq-int8"]) {
     },
   });
 }
+
+Deno.test("loadGraph() and onnxruntime read the external data writeModelFile() writes", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const w = Float32Array.from({ length: 512 }, (_, i) => i / 8);
+    const model = buildModel({
+      nodes: [buildNode("Add", ["x", "w"], ["s"]), buildNode("Mul", ["s", "k"], ["y"])],
+      inputs: [valueInfo("x", "float", [512])],
+      outputs: [valueInfo("y", "float", [512])],
+      initializers: [buildTensor("w", "float", [512], w), buildTensor("k", "float", [], [2])],
+    });
+    await writeModelFile(`${tmp}/m.onnx`, model, { externalData: "m.bin" });
+    const graph = await loadGraph(`${tmp}/m.onnx`);
+    assert.deepStrictEqual(graph.initializers.get("w")?.data, w);
+    const x = buildTensor("x", "float", [512], Float32Array.from({ length: 512 }, (_, i) => -i));
+    const out = await runOrt(`${tmp}/m.onnx`, { x });
+    assert.deepEqual(out.y!.data, Array.from(x.data as Float32Array, (v, i) => 2 * (v + w[i]!)));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
