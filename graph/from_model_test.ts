@@ -21,6 +21,10 @@ Deno.test("constantTensor() reads every Constant form", () => {
   assert.deepStrictEqual(c({ value_floats: floats([1, 2.5]) }).dims, [2]);
   assert.deepStrictEqual(c({ value_int: 7 }), buildTensor("c", "int64", [], [7]));
   assert.deepStrictEqual(c({ value_ints: [1, -1] }), buildTensor("c", "int64", [2], [1, -1]));
+  assert.deepStrictEqual(
+    c({ value_ints: [2 ** 63, -(2 ** 63)] }).data,
+    BigInt64Array.of(2n ** 63n - 1n, -(2n ** 63n)),
+  );
   assert.deepStrictEqual(c({ value_string: "a" }).data, ["a"]);
   assert.deepStrictEqual(c({ value_strings: ["a", "b"] }).dims, [2]);
   const sparse = c({

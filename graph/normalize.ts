@@ -18,7 +18,7 @@ import type { OnnxAttribute, OnnxAttributes, OnnxAttributeValue } from "../onnx/
 import type { OnnxDataType } from "../onnx/data_type.ts";
 import type { OnnxGraph, OnnxNode } from "../onnx/graph.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
-import { constantTensor } from "./from_model.ts";
+import { constantTensor, int64Data } from "./from_model.ts";
 import { cloneGraph, type Graph, graphOpset, setGraphOpset, uniqueName, usedNames } from "./ir.ts";
 
 /** The default-domain opset a normalized graph declares (at least). */
@@ -485,7 +485,9 @@ function tensorOf(
   dims: number[],
   values: readonly number[],
 ): OnnxTensor {
-  const data = dataType === "int64" || dataType === "double"
+  const data = dataType === "int64"
+    ? int64Data(values)
+    : dataType === "double"
     ? Float64Array.from(values)
     : dataType === "float16"
     ? Float16Array.from(values)

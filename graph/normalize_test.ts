@@ -78,6 +78,15 @@ const CASES: Case[] = [
     gone: ["starts", "ends", "axes"],
   },
   {
+    name: "Slice-1 to INT64_MAX",
+    opset: 9,
+    op: "Slice",
+    attrs: { starts: [1], ends: [2 ** 63], axes: [1] },
+    inputs: [f(3, 4)],
+    expect: ["Slice"],
+    gone: ["ends"],
+  },
+  {
     name: "Slice-1 without axes",
     opset: 7,
     op: "Slice",
