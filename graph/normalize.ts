@@ -188,7 +188,8 @@ function rewrite(node: NodeLike, ctx: Context): NodeLike[] {
       return [withInputs([node.inputs[0]!, int64s("axes", axes)], without(a, "axes"))];
     }
     case "Upsample": {
-      const mode = str(a, "mode") ?? "nearest";
+      const given = str(a, "mode") ?? "nearest";
+      const mode = given === "bilinear" ? "linear" : given; // Upsample-7 also spelled it so
       const scalesAttr = a.scales && a.scales.type === "floats" ? a.scales.value : undefined;
       const scales = scalesAttr
         ? ctx.constant(`${node.outputs[0]}_scales`, "float", [scalesAttr.length], scalesAttr)
