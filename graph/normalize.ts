@@ -523,6 +523,20 @@ function normalizeSubgraph(
   return { ...graph, nodes };
 }
 
+/** Options of {@linkcode normalizeOpsets}. */
+export interface NormalizeOptions {
+  /**
+   * Known element types and dims of values (for example from `inferShapes` on a first
+   * normalization): with the rank of its input known, a Softmax of opset 12 or older over the last
+   * axis stays one node instead of Flatten → Softmax → Reshape.
+   * @default {undefined}
+   */
+  types?: ReadonlyMap<
+    string,
+    { readonly dataType: OnnxDataType; readonly dims: readonly unknown[] }
+  >;
+}
+
 /**
  * The graph with every node in its newest-opset form (see the module doc); the input graph is not
  * changed. Constants the rewrites need become initializers (Constant nodes inside subgraphs).
@@ -541,7 +555,7 @@ function normalizeSubgraph(
  * console.log(graph.nodes[0]?.inputs, graph.opsetImports[0]?.version); // ["x", "y_min", "y_max"] 21
  * ```
  */
-export function normalizeOpsets(graph: Graph): Graph {
+export function normalizeOpsets(graph: Graph, options: NormalizeOptions = {}): Graph {
   const out = cloneGraph(graph);
   const opset = graphOpset(graph) ?? NORMALIZED_OPSET;
   const used = usedNames(graph);
@@ -551,6 +565,9 @@ export function normalizeOpsets(graph: Graph): Graph {
   >();
   for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) {
     types.set(v.name, { dataType: v.dataType, rank: rankOf(v.dims) });
+  }
+  for (const [name, t] of options.types ?? []) {
+    types.set(name, { dataType: t.dataType, rank: t.dims.length });
   }
   for (const [name, t] of graph.initializers) {
     types.set(name, { dataType: t.dataType, rank: t.dims.length });
