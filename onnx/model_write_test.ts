@@ -3,6 +3,7 @@ import { conformanceDir, missingConformanceData } from "../conformance/data_dir.
 import { buildModel, buildNode, buildTensor, float, graphAttr, valueInfo } from "./build.ts";
 import { decodeModel, type OnnxModel, readModelFile } from "./model.ts";
 import { encodeModel, writeModelFile } from "./model_write.ts";
+import { onnxMessageType } from "./schema.ts";
 
 const dir = conformanceDir();
 const missing = missingConformanceData(dir);
@@ -149,4 +150,21 @@ Deno.test("writeModelFile() moves large initializers to an external file that re
     () => writeModelFile("x.onnx", model, { externalData: "../w.bin" }),
     RangeError,
   );
+});
+
+Deno.test("decodeModel() reads a value info whose TypeProto has no variant as untyped", () => {
+  const ModelProto = onnxMessageType("ModelProto");
+  const bytes = ModelProto.encode(ModelProto.fromObject({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 16 }],
+    graph: {
+      name: "g",
+      node: [{ op_type: "Relu", input: ["x"], output: ["y"] }],
+      input: [{ name: "x", type: { tensor_type: { elem_type: 1 } } }],
+      output: [{ name: "y", type: { denotation: "" } }],
+    },
+  })).finish();
+  const model = decodeModel(bytes);
+  assert.equal(model.graph.outputs[0]?.type, undefined);
+  assert.deepStrictEqual(decodeModel(encodeModel(model)), model);
 });
