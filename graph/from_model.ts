@@ -57,6 +57,28 @@ export function densify(sparse: OnnxSparseTensor): OnnxTensor {
 }
 
 /**
+ * int64 values given as numbers (as `ints` attributes decode) in the array type the tensor decoder
+ * uses: a `Float64Array` when every value is a safe integer, else a `BigInt64Array` with values
+ * beyond the int64 range clamped to it (attribute values near 2^63 are the INT64_MAX/INT64_MIN
+ * sentinels that exporters write, rounded on decoding).
+ *
+ * @example INT64_MAX as decoded from an attribute
+ * ```ts
+ * import { int64Data } from "./from_model.ts";
+ * console.log(int64Data([1, 2]), int64Data([2 ** 63])); // Float64Array(2) [1, 2] BigInt64Array(1) [9223372036854775807n]
+ * ```
+ */
+export function int64Data(values: readonly number[]): Float64Array | BigInt64Array {
+  if (values.every(Number.isSafeInteger)) return Float64Array.from(values);
+  const max = 2n ** 63n - 1n, min = -(2n ** 63n);
+  return BigInt64Array.from(values, (v) => {
+    if (v >= 2 ** 63) return max;
+    if (v <= -(2 ** 63)) return min;
+    return BigInt(Math.trunc(v));
+  });
+}
+
+/**
  * The value of a Constant node (attribute `value`, `sparse_value`, `value_float`, `value_floats`,
  * `value_int`, `value_ints`, `value_string` or `value_strings`) as a tensor named after its
  * output. Throws a `TypeError` when it has none of them.
@@ -88,9 +110,9 @@ export function constantTensor(node: Pick<OnnxNode, "attributes" | "outputs">): 
   const fs = getAttribute(a, "value_floats", "floats");
   if (fs) return make("float", [fs.length], Float32Array.from(fs));
   const i = getAttribute(a, "value_int", "int");
-  if (i !== undefined) return make("int64", [], Float64Array.of(i));
+  if (i !== undefined) return make("int64", [], int64Data([i]));
   const is = getAttribute(a, "value_ints", "ints");
-  if (is) return make("int64", [is.length], Float64Array.from(is));
+  if (is) return make("int64", [is.length], int64Data(is));
   const s = getAttribute(a, "value_string", "string");
   if (s !== undefined) return make("string", [], [s]);
   const ss = getAttribute(a, "value_strings", "strings");

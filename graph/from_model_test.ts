@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { conformanceDir, missingConformanceData } from "../conformance/data_dir.ts";
 import { buildModel, buildNode, buildTensor, float, floats, valueInfo } from "../onnx/build.ts";
 import { readModelFile } from "../onnx/model.ts";
-import { modelToMessage } from "../onnx/model_write.ts";
+import { modelToMessage, writeModelFile } from "../onnx/model_write.ts";
 import { onnxMessageType } from "../onnx/schema.ts";
 import { readTensorFile } from "../onnx/tensor.ts";
 import { constantTensor, graphFromModel, loadGraph } from "./from_model.ts";
@@ -21,6 +21,10 @@ Deno.test("constantTensor() reads every Constant form", () => {
   assert.deepStrictEqual(c({ value_floats: floats([1, 2.5]) }).dims, [2]);
   assert.deepStrictEqual(c({ value_int: 7 }), buildTensor("c", "int64", [], [7]));
   assert.deepStrictEqual(c({ value_ints: [1, -1] }), buildTensor("c", "int64", [2], [1, -1]));
+  assert.deepStrictEqual(
+    c({ value_ints: [2 ** 63, -(2 ** 63)] }).data,
+    BigInt64Array.of(2n ** 63n - 1n, -(2n ** 63n)),
+  );
   assert.deepStrictEqual(c({ value_string: "a" }).data, ["a"]);
   assert.deepStrictEqual(c({ value_strings: ["a", "b"] }).dims, [2]);
   const sparse = c({
@@ -99,3 +103,24 @@ for (const name of ["mnist-8", "mobilenetv2-qdq-int8"]) {
     },
   });
 }
+
+Deno.test("loadGraph() and onnxruntime read the external data writeModelFile() writes", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const w = Float32Array.from({ length: 512 }, (_, i) => i / 8);
+    const model = buildModel({
+      nodes: [buildNode("Add", ["x", "w"], ["s"]), buildNode("Mul", ["s", "k"], ["y"])],
+      inputs: [valueInfo("x", "float", [512])],
+      outputs: [valueInfo("y", "float", [512])],
+      initializers: [buildTensor("w", "float", [512], w), buildTensor("k", "float", [], [2])],
+    });
+    await writeModelFile(`${tmp}/m.onnx`, model, { externalData: "m.bin" });
+    const graph = await loadGraph(`${tmp}/m.onnx`);
+    assert.deepStrictEqual(graph.initializers.get("w")?.data, w);
+    const x = buildTensor("x", "float", [512], Float32Array.from({ length: 512 }, (_, i) => -i));
+    const out = await runOrt(`${tmp}/m.onnx`, { x });
+    assert.deepEqual(out.y!.data, Array.from(x.data as Float32Array, (v, i) => 2 * (v + w[i]!)));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

@@ -339,11 +339,11 @@ export function evaluateOnHost(
   if (!HOST_OPS.has(op) || !x) return undefined;
   const nums: (number[] | undefined)[] = inputs.map((t) => (t ? tensorNumbers(t) : undefined));
   if (inputs.some((t, i) => t && !nums[i])) return undefined;
-  if (
-    inputs.some((t) => t && (t.data instanceof BigInt64Array || t.data instanceof BigUint64Array))
-  ) {
-    return undefined;
-  }
+  // 64-bit values beyond 2^53 are exact only as bigints; they are refused, except as Slice bounds,
+  // where they are the INT64_MAX/INT64_MIN sentinels exporters write and only their sign matters.
+  const wide = (t: OnnxTensor | undefined) =>
+    t !== undefined && (t.data instanceof BigInt64Array || t.data instanceof BigUint64Array);
+  if (inputs.some((t, i) => wide(t) && !(op === "Slice" && i > 0))) return undefined;
   const xv = nums[0]!;
   const xd = x.dims;
   const out = (dataType: OnnxDataType, dims: readonly number[], values: ArrayLike<number>) => [

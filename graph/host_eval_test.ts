@@ -41,6 +41,14 @@ Deno.test("evaluateOnHost() slices with negative steps and clamps out-of-range b
   assert.deepEqual(values(y), [5, 2]);
 });
 
+Deno.test("evaluateOnHost() slices to INT64_MAX, the end exporters write for 'to the end'", () => {
+  const shape = i64([8, 128, 256]);
+  const max = buildTensor("", "int64", [1], BigInt64Array.of(2n ** 63n - 1n));
+  const y = run("Slice", [shape, i64([1]), max]);
+  assert.deepEqual(values(y), [128, 256]);
+  assert.equal(evaluateOnHost(buildNode("Add", [], ["y"]), [max, max]), undefined);
+});
+
 Deno.test("evaluateOnHost() gathers, concatenates and reduces shape values", () => {
   const shape = i64([8, 128, 256]);
   assert.deepEqual(values(run("Gather", [shape, i64([-1], [])], { axis: 0 })), [256]);

@@ -223,3 +223,58 @@ export function usedNames(
   }
   return out;
 }
+
+/**
+ * The nodes in a topological order that keeps the given order where it already is one (a stable
+ * Kahn sort: each step takes the earliest node whose inputs are ready). Values no node produces
+ * (graph inputs, initializers, outer-scope names) count as ready. Throws a `RangeError` naming a
+ * node on a cycle.
+ *
+ * @example A consumer listed before its producer
+ * ```ts
+ * import { topologicalOrder } from "./ir.ts";
+ * const a = { name: "a", opType: "Neg", domain: "", inputs: ["t"], outputs: ["y"], attributes: {} };
+ * const b = { name: "b", opType: "Relu", domain: "", inputs: ["x"], outputs: ["t"], attributes: {} };
+ * console.log(topologicalOrder({ nodes: [a, b] }).map((n) => n.name)); // ["b", "a"]
+ * ```
+ */
+export function topologicalOrder(graph: Pick<Graph, "nodes">): GraphNode[] {
+  const producer = producers(graph);
+  const index = new Map(graph.nodes.map((n, i) => [n, i]));
+  const waiting = new Map<GraphNode, number>();
+  const dependents = new Map<GraphNode, GraphNode[]>();
+  for (const node of graph.nodes) {
+    const deps = new Set<GraphNode>();
+    for (const name of node.inputs) {
+      const p = name ? producer.get(name) : undefined;
+      if (p && p !== node) deps.add(p);
+    }
+    waiting.set(node, deps.size);
+    for (const d of deps) {
+      const list = dependents.get(d);
+      if (list) list.push(node);
+      else dependents.set(d, [node]);
+    }
+  }
+  // Ready nodes by original position; a small sorted array keeps the order stable.
+  const ready = graph.nodes.filter((n) => waiting.get(n) === 0);
+  const out: GraphNode[] = [];
+  while (ready.length > 0) {
+    const node = ready.shift()!;
+    out.push(node);
+    for (const d of dependents.get(node) ?? []) {
+      const left = waiting.get(d)! - 1;
+      waiting.set(d, left);
+      if (left === 0) {
+        const at = ready.findIndex((r) => index.get(r)! > index.get(d)!);
+        if (at < 0) ready.push(d);
+        else ready.splice(at, 0, d);
+      }
+    }
+  }
+  if (out.length !== graph.nodes.length) {
+    const stuck = graph.nodes.find((n) => waiting.get(n)! > 0)!;
+    throw new RangeError(`the graph has a cycle through node '${stuck.name}' (${stuck.opType})`);
+  }
+  return out;
+}

@@ -7,6 +7,7 @@ import {
   graphOpset,
   producers,
   setGraphOpset,
+  topologicalOrder,
   uniqueName,
   usedNames,
 } from "./ir.ts";
@@ -49,4 +50,31 @@ Deno.test("uniqueName() avoids every name the graph uses", () => {
   assert.equal(uniqueName(used, "m"), "m_1");
   assert.equal(uniqueName(used, "m"), "m_2");
   assert.equal(uniqueName(used, "q"), "q");
+});
+
+Deno.test("topologicalOrder() moves producers first, keeps a valid order, and rejects cycles", () => {
+  const node = (name: string, inputs: string[], outputs: string[]) => ({
+    name,
+    opType: "Op",
+    domain: "",
+    inputs,
+    outputs,
+    attributes: {},
+  });
+  const a = node("a", ["x"], ["p"]), b = node("b", ["p", "q"], ["r"]), c = node("c", ["x"], ["q"]);
+  const d = node("d", ["x"], ["s"]);
+  assert.deepEqual(topologicalOrder({ nodes: [b, a, d, c] }).map((n) => n.name), [
+    "a",
+    "d",
+    "c",
+    "b",
+  ]);
+  assert.deepEqual(topologicalOrder({ nodes: [a, c, b, d] }).map((n) => n.name), [
+    "a",
+    "c",
+    "b",
+    "d",
+  ]);
+  const e = node("e", ["f_out"], ["e_out"]), f = node("f", ["e_out"], ["f_out"]);
+  assert.throws(() => topologicalOrder({ nodes: [e, f] }), /cycle through node 'e'/);
 });

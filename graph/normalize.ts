@@ -18,7 +18,7 @@ import type { OnnxAttribute, OnnxAttributes, OnnxAttributeValue } from "../onnx/
 import type { OnnxDataType } from "../onnx/data_type.ts";
 import type { OnnxGraph, OnnxNode } from "../onnx/graph.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
-import { constantTensor } from "./from_model.ts";
+import { constantTensor, int64Data } from "./from_model.ts";
 import { cloneGraph, type Graph, graphOpset, setGraphOpset, uniqueName, usedNames } from "./ir.ts";
 
 /** The default-domain opset a normalized graph declares (at least). */
@@ -188,7 +188,8 @@ function rewrite(node: NodeLike, ctx: Context): NodeLike[] {
       return [withInputs([node.inputs[0]!, int64s("axes", axes)], without(a, "axes"))];
     }
     case "Upsample": {
-      const mode = str(a, "mode") ?? "nearest";
+      const given = str(a, "mode") ?? "nearest";
+      const mode = given === "bilinear" ? "linear" : given; // Upsample-7 also spelled it so
       const scalesAttr = a.scales && a.scales.type === "floats" ? a.scales.value : undefined;
       const scales = scalesAttr
         ? ctx.constant(`${node.outputs[0]}_scales`, "float", [scalesAttr.length], scalesAttr)
@@ -485,7 +486,9 @@ function tensorOf(
   dims: number[],
   values: readonly number[],
 ): OnnxTensor {
-  const data = dataType === "int64" || dataType === "double"
+  const data = dataType === "int64"
+    ? int64Data(values)
+    : dataType === "double"
     ? Float64Array.from(values)
     : dataType === "float16"
     ? Float16Array.from(values)
@@ -520,6 +523,20 @@ function normalizeSubgraph(
   return { ...graph, nodes };
 }
 
+/** Options of {@linkcode normalizeOpsets}. */
+export interface NormalizeOptions {
+  /**
+   * Known element types and dims of values (for example from `inferShapes` on a first
+   * normalization): with the rank of its input known, a Softmax of opset 12 or older over the last
+   * axis stays one node instead of Flatten → Softmax → Reshape.
+   * @default {undefined}
+   */
+  types?: ReadonlyMap<
+    string,
+    { readonly dataType: OnnxDataType; readonly dims: readonly unknown[] }
+  >;
+}
+
 /**
  * The graph with every node in its newest-opset form (see the module doc); the input graph is not
  * changed. Constants the rewrites need become initializers (Constant nodes inside subgraphs).
@@ -538,7 +555,7 @@ function normalizeSubgraph(
  * console.log(graph.nodes[0]?.inputs, graph.opsetImports[0]?.version); // ["x", "y_min", "y_max"] 21
  * ```
  */
-export function normalizeOpsets(graph: Graph): Graph {
+export function normalizeOpsets(graph: Graph, options: NormalizeOptions = {}): Graph {
   const out = cloneGraph(graph);
   const opset = graphOpset(graph) ?? NORMALIZED_OPSET;
   const used = usedNames(graph);
@@ -548,6 +565,9 @@ export function normalizeOpsets(graph: Graph): Graph {
   >();
   for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) {
     types.set(v.name, { dataType: v.dataType, rank: rankOf(v.dims) });
+  }
+  for (const [name, t] of options.types ?? []) {
+    types.set(name, { dataType: t.dataType, rank: t.dims.length });
   }
   for (const [name, t] of graph.initializers) {
     types.set(name, { dataType: t.dataType, rank: t.dims.length });

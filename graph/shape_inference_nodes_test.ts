@@ -325,6 +325,30 @@ function dataMovementCases(): NodeCase[] {
       inputs: [x(1, 2, 6, 6), cf([0, 0, 3, 3, 1, 1, 4, 5], [2, 4]), c64([0, 0])],
     },
     { op: "Det", inputs: [x(2, 3, 3)] },
+    {
+      op: "LSTM",
+      attrs: { hidden_size: 4 },
+      inputs: [x(5, 2, 3), x(1, 16, 3), x(1, 16, 4)],
+      outputs: 3,
+    },
+    {
+      op: "LSTM",
+      attrs: { hidden_size: 2, direction: "bidirectional" },
+      inputs: [x(5, 2, 3), x(2, 8, 3), x(2, 8, 2)],
+      outputs: 3,
+    },
+    {
+      op: "GRU",
+      attrs: { hidden_size: 3, direction: "reverse" },
+      inputs: [x(4, 1, 2), x(1, 9, 2), x(1, 9, 3)],
+      outputs: 2,
+    },
+    {
+      op: "RNN",
+      attrs: { hidden_size: 3 },
+      inputs: [x(4, 2, 2), x(1, 3, 2), x(1, 3, 3)],
+      outputs: 2,
+    },
     { op: "GlobalMaxPool", inputs: [x(2, 3, 4)] },
     {
       op: "LayerNormalization",

@@ -178,3 +178,24 @@ Deno.test("inferShapes() names the node whose inputs contradict its op", () => {
   assert.deepEqual(lenient.unknownNodes.map((n) => n.name), ["mm"]);
   assert.match(lenient.errors.get(lenient.unknownNodes[0]!)!, /inner dims differ/);
 });
+
+Deno.test("inferShapes() computes a Reshape target sliced to INT64_MAX from a Shape", () => {
+  const graph = graphFromModel(buildModel({
+    nodes: [
+      buildNode("Shape", ["x"], ["s"]),
+      buildNode("Slice", ["s", "one", "end"], ["tail"]),
+      buildNode("Concat", ["minus_one", "tail"], ["target"], { axis: 0 }),
+      buildNode("Reshape", ["x", "target"], ["y"]),
+    ],
+    inputs: [valueInfo("x", "float", ["B", 3, 4])],
+    outputs: [valueInfo("y", "float", undefined)],
+    initializers: [
+      buildTensor("one", "int64", [1], [1]),
+      buildTensor("end", "int64", [1], BigInt64Array.of(2n ** 63n - 1n)),
+      buildTensor("minus_one", "int64", [1], [-1]),
+    ],
+  }));
+  const result = inferShapes(graph, { inputShapes: { x: [5, 3, 4] } });
+  assert.deepEqual(result.types.get("y")?.dims, [5, 3, 4]);
+  assert.deepEqual(result.unknownNodes, []);
+});

@@ -88,6 +88,18 @@ function packBits(values: ArrayLike<number>, bits: number): Uint8Array {
   return out;
 }
 
+/** A 64-bit value as a bigint; numbers must be safe integers (larger ones are not exact). */
+function exactBigInt(value: number | bigint, name: string): bigint {
+  if (typeof value === "bigint") return value;
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(
+      `tensor '${name}': 64-bit integer values given as numbers must be safe integers (give a ` +
+        `BigInt64Array beyond 2^53): current value is ${value}`,
+    );
+  }
+  return BigInt(value);
+}
+
 /** Little-endian bytes of `data` stored as element type `type`. */
 function rawBytes(type: OnnxDataType, data: OnnxTensor["data"], name: string): Uint8Array {
   if (Array.isArray(data)) {
@@ -124,9 +136,9 @@ function rawBytes(type: OnnxDataType, data: OnnxTensor["data"], name: string): U
     case "uint32":
       return bytesOf(Uint32Array.from({ length: n }, (_, i) => num(i)));
     case "int64":
-      return bytesOf(BigInt64Array.from({ length: n }, (_, i) => BigInt(values[i]!)));
+      return bytesOf(BigInt64Array.from({ length: n }, (_, i) => exactBigInt(values[i]!, name)));
     case "uint64":
-      return bytesOf(BigUint64Array.from({ length: n }, (_, i) => BigInt(values[i]!)));
+      return bytesOf(BigUint64Array.from({ length: n }, (_, i) => exactBigInt(values[i]!, name)));
     case "int4":
     case "uint4":
     case "int2":

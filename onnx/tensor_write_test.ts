@@ -58,3 +58,8 @@ Deno.test("encodeTensor() rejects data that does not match dims", () => {
     RangeError,
   );
 });
+
+Deno.test("encodeTensor() rejects 64-bit integers given as unsafe numbers", () => {
+  assert.throws(() => encodeTensor(buildTensor("x", "int64", [1], [2 ** 63])), RangeError);
+  assert.throws(() => encodeTensor(buildTensor("x", "int64", [1], [1.5])), RangeError);
+});

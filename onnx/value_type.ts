@@ -102,7 +102,8 @@ export function typeFromMessage(raw: RawType): OnnxType {
 }
 
 /**
- * Decodes a protobufjs `ValueInfoProto` message object.
+ * Decodes a protobufjs `ValueInfoProto` message object; a type with no variant set counts as no
+ * type.
  *
  * @example Decode a value info without a type
  * ```ts
@@ -114,7 +115,9 @@ export function typeFromMessage(raw: RawType): OnnxType {
 export function valueInfoFromMessage(raw: RawValueInfo): OnnxValueInfo {
   return {
     name: raw.name,
-    type: raw.type ? typeFromMessage(raw.type) : undefined,
+    // A TypeProto with no variant set (some exporters write one for values of unknown type) says
+    // no more than an absent one.
+    type: raw.type && raw.type.value !== undefined ? typeFromMessage(raw.type) : undefined,
     docString: raw.doc_string,
     metadata: entriesToRecord(raw.metadata_props),
   };

@@ -7,7 +7,8 @@ import * as ort from "onnxruntime-node";
 import type { OnnxDataType } from "../../onnx/data_type.ts";
 import type { OnnxModel } from "../../onnx/model.ts";
 import { encodeModel } from "../../onnx/model_write.ts";
-import type { OnnxTensor } from "../../onnx/tensor.ts";
+import { decodeTensor, type OnnxTensor } from "../../onnx/tensor.ts";
+import { encodeTensor } from "../../onnx/tensor_write.ts";
 
 /** An output of onnxruntime: its dims, element type and values as numbers. */
 export interface OrtResult {
@@ -75,23 +76,25 @@ function ortTensor(t: OnnxTensor): ort.Tensor {
 }
 
 /**
- * Runs `model` (decoded form or bytes) on the CPU provider; `feeds` by input name. Returns every
- * output by name.
- *
- * @example
- * ```ts ignore
- * const out = await runOrt(model, { x: buildTensor("x", "float", [2], [1, -1]) });
- * ```
+ * onnxruntime-node keeps one native environment per process and destroys it for good when the
+ * last JavaScript environment that used it ends. `deno test` runs the test modules of one process
+ * one after another, each in its own environment, so only the first module that uses onnxruntime
+ * can run it in process; the later ones get "OrtEnv already destroyed". This flag records that, and
+ * {@linkcode runOrt} then runs each model in a child process instead.
  */
-export async function runOrt(
-  model: OnnxModel | Uint8Array,
+let inProcessBroken = false;
+
+async function runInProcess(
+  model: Uint8Array | string,
   feeds: Readonly<Record<string, OnnxTensor>>,
 ): Promise<Record<string, OrtResult>> {
-  const bytes = model instanceof Uint8Array ? model : encodeModel(model);
-  const session = await ort.InferenceSession.create(bytes, {
+  const options: ort.InferenceSession.SessionOptions = {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "disabled",
-  });
+  };
+  const session = typeof model === "string"
+    ? await ort.InferenceSession.create(model, options)
+    : await ort.InferenceSession.create(model, options);
   try {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = ortTensor(t);
@@ -109,6 +112,108 @@ export async function runOrt(
   } finally {
     await session.release();
   }
+}
+
+/** Non-finite numbers survive JSON as strings. */
+function toJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v),
+  );
+}
+
+function fromJson(text: string): Record<string, OrtResult> {
+  const parsed = JSON.parse(text) as Record<
+    string,
+    { dims: number[]; dataType: string; data: (number | string)[] }
+  >;
+  const out: Record<string, OrtResult> = {};
+  for (const [k, v] of Object.entries(parsed)) out[k] = { ...v, data: v.data.map(Number) };
+  return out;
+}
+
+async function runInChild(
+  model: Uint8Array | string,
+  feeds: Readonly<Record<string, OnnxTensor>>,
+): Promise<Record<string, OrtResult>> {
+  const dir = await Deno.makeTempDir({ prefix: "wgtune_ort_" });
+  try {
+    if (typeof model === "string") await Deno.writeTextFile(`${dir}/model_path.txt`, model);
+    else await Deno.writeFile(`${dir}/model.onnx`, model);
+    const names = Object.keys(feeds);
+    await Deno.writeTextFile(`${dir}/feeds.json`, JSON.stringify(names));
+    for (const [i, name] of names.entries()) {
+      await Deno.writeFile(`${dir}/feed_${i}.pb`, encodeTensor({ ...feeds[name]!, name }));
+    }
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        new URL("./ort_child.ts", import.meta.url).pathname,
+        dir,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const { code, stdout, stderr } = await child.output();
+    if (code !== 0) {
+      const text = new TextDecoder().decode(stderr).split("\n").filter((l) => l.includes("rror"));
+      throw new Error(text[0] ?? `onnxruntime child process exited with ${code}`);
+    }
+    return fromJson(new TextDecoder().decode(stdout));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Runs a model directory written by the child-process path (`model.onnx`, `feeds.json`,
+ * `feed_<i>.pb`) in this process and prints the outputs as JSON: the child's side of
+ * {@linkcode runOrt}.
+ */
+export async function runOrtDirectory(dir: string): Promise<string> {
+  const names = JSON.parse(await Deno.readTextFile(`${dir}/feeds.json`)) as string[];
+  const feeds: Record<string, OnnxTensor> = {};
+  for (const [i, name] of names.entries()) {
+    feeds[name] = decodeTensor(await Deno.readFile(`${dir}/feed_${i}.pb`));
+  }
+  let model: Uint8Array | string;
+  try {
+    model = await Deno.readTextFile(`${dir}/model_path.txt`);
+  } catch {
+    model = await Deno.readFile(`${dir}/model.onnx`);
+  }
+  return toJson(await runInProcess(model, feeds));
+}
+
+/**
+ * Runs `model` (decoded form, bytes, or the path of a `.onnx` file, whose external data is then
+ * read beside it) on the CPU provider with graph optimizations off; `feeds` by input name. Returns every output by name. Runs in process, or in a child process where this
+ * test process's onnxruntime environment is already gone (see `inProcessBroken`).
+ *
+ * @example
+ * ```ts ignore
+ * const out = await runOrt(model, { x: buildTensor("x", "float", [2], [1, -1]) });
+ * ```
+ */
+export async function runOrt(
+  model: OnnxModel | Uint8Array | string,
+  feeds: Readonly<Record<string, OnnxTensor>>,
+): Promise<Record<string, OrtResult>> {
+  const bytes = model instanceof Uint8Array || typeof model === "string"
+    ? model
+    : encodeModel(model);
+  if (!inProcessBroken) {
+    try {
+      return await runInProcess(bytes, feeds);
+    } catch (e) {
+      if (!String((e as Error).message).includes("OrtEnv already destroyed")) throw e;
+      inProcessBroken = true;
+    }
+  }
+  return await runInChild(bytes, feeds);
 }
 
 /**
