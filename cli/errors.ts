@@ -9,6 +9,7 @@
 import { CommanderError } from "commander";
 import { DeviceLostError, NoAdapterError } from "../gpu/device.ts";
 import { CacheDirError, CacheFormatError } from "../cache/mod.ts";
+import { UnsupportedModelError } from "../runtime/plan.ts";
 
 /** Exit code of a successful run. */
 export const EXIT_OK = 0;
@@ -48,7 +49,7 @@ export function isUserError(error: unknown): boolean {
   return error instanceof UsageError || error instanceof CommanderError ||
     error instanceof RangeError || error instanceof TypeError ||
     error instanceof CacheDirError || error instanceof CacheFormatError ||
-    error instanceof NoAdapterError;
+    error instanceof NoAdapterError || error instanceof UnsupportedModelError;
 }
 
 /** The message of an error as one line (commander's own `error: ` prefix removed). */

@@ -32,6 +32,7 @@ import { writeErr, writeOut } from "./io.ts";
 import { TOOL } from "./report.ts";
 import { tuneCommand, type TuneCommandOptions } from "./tune_command.ts";
 import { devicesCommand } from "./devices_command.ts";
+import { runCommand, type RunCommandOptions } from "./run_command.ts";
 import { addCacheCommands } from "./cache_command.ts";
 import { KERNELS } from "../kernels/registry.ts";
 import { STRATEGIES } from "../search/registry.ts";
@@ -105,6 +106,25 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     )
     .action(async (options: TuneCommandOptions) => {
       setExitCode(await tuneCommand(options));
+    });
+
+  program.command("run")
+    .description(
+      "run an ONNX model on WebGPU with the tuned kernels; print its outputs and latency",
+    )
+    .argument("<model>", "path of the .onnx file")
+    .option("--input <name=file.pb...>", "an input from a TensorProto file (test_data_set format)")
+    .option("--shape <name=dims...>", "dims of an input without --input, e.g. x=1x3x224x224")
+    .option("--output-dir <dir>", "write each output as a TensorProto file named after it")
+    .option("--runs <n>", "runs to time; the latency printed is their median (default: 1)")
+    .option("--seed <n>", "seed of random inputs (default: 1)")
+    .option("--profile", "time every node with GPU timestamps and print the table")
+    .option("--fallback <mode>", "cpu (onnxruntime runs what WebGPU cannot) or error", "cpu")
+    .option("--backend <name>", "WebGPU implementation: auto, deno or dawn", "auto")
+    .option("--cache-dir <dir>", "cache directory (default: $WGTUNE_CACHE_DIR or ~/.cache/wgtune)")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (model: string, options: RunCommandOptions) => {
+      setExitCode(await runCommand(model, options));
     });
 
   program.command("devices")

@@ -17,7 +17,7 @@ import type {
 import type { LoadKernelOptions } from "./kernel_handle.ts";
 
 export { assertOpenGpu, describeValue } from "../gpu/assert_gpu.ts";
-import { assertOpenGpu, describeValue } from "../gpu/assert_gpu.ts";
+import { describeValue } from "../gpu/assert_gpu.ts";
 
 /**
  * Throws a `TypeError` unless `value` is a `Float32Array` (or, with `optional`, `undefined`).
@@ -150,6 +150,7 @@ function isParamValue(value: unknown): value is ParamValue {
 const OPTION_KEYS: Readonly<Record<keyof LoadKernelOptions, true>> = {
   config: true,
   cacheDir: true,
+  nearest: true,
 };
 
 /**

@@ -11,6 +11,7 @@ import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
 import { getKernel } from "../kernels/registry.ts";
 import { configKey } from "../search/space.ts";
 import { assertFitsDevice } from "../tuner/device_fit.ts";
+import { problemDistance } from "../tuner/warm_start.ts";
 import type {
   AnyKernelFamily,
   Config,
@@ -29,6 +30,13 @@ export interface LoadKernelOptions {
    * @default {defaultCacheDir()}
    */
   cacheDir?: string | null;
+  /**
+   * When the cache has no tuned config for this exact problem, use the best config of the nearest
+   * tuned problem of the same family (problems compared by the log-distance of their sizes), if
+   * that config is legal for this problem; `source` is then `"nearest"`.
+   * @default {false}
+   */
+  nearest?: boolean;
 }
 
 /** A compiled kernel ready to dispatch on GPU buffers. */
@@ -40,7 +48,7 @@ export interface KernelHandle {
   /** The config in use. */
   readonly config: Config;
   /** Where the config came from. */
-  readonly source: "tuned" | "default" | "explicit";
+  readonly source: "tuned" | "nearest" | "default" | "explicit";
   /** The generated program (bindings tell the buffer order, dtypes and sizes). */
   readonly program: KernelProgram;
   /** The compute pipeline. */
@@ -85,7 +93,7 @@ export function compileCached(gpu: Gpu, program: KernelProgram): Promise<Compile
  * const config = await lookupTunedConfig(gpu, "matmul", { m: 512, n: 512, k: 512 });
  * ```
  */
-export function lookupTunedConfig(
+export async function lookupTunedConfig(
   gpu: Gpu,
   op: string,
   problem: unknown,
@@ -94,7 +102,8 @@ export function lookupTunedConfig(
   assertOpenGpu(gpu);
   const family = getKernel(op);
   assertLoadKernelOptions({ cacheDir });
-  return lookupNormalized(gpu, family, family.normalizeProblem(problem), cacheDir);
+  const found = await lookupNormalized(gpu, family, family.normalizeProblem(problem), cacheDir);
+  return found?.config;
 }
 
 async function lookupNormalized(
@@ -102,22 +111,37 @@ async function lookupNormalized(
   family: AnyKernelFamily,
   normalized: unknown,
   cacheDir: string,
-): Promise<Config | undefined> {
+  nearest = false,
+): Promise<{ config: Config; source: "tuned" | "nearest" } | undefined> {
   try {
     await Deno.stat(cacheDir);
   } catch {
     return undefined;
   }
-  let entry: CacheEntry | undefined;
   try {
     const cache = await TuneCache.open(cacheDir, gpu.fingerprint, { onWarning: warnOncePerFile });
-    entry = await cache.get(family.name, family.version, family.problemKey(normalized));
+    const key = family.problemKey(normalized);
+    const entry = await cache.get(family.name, family.version, key);
+    const tuned = entry && bestLegalConfig(family, normalized, gpu.caps, entry);
+    if (tuned) return { config: tuned, source: "tuned" };
+    if (!nearest) return undefined;
+    // The nearest other tuned problem of this family and version whose best is legal here.
+    const others = (await cache.entries())
+      .filter((e) => e.kernel === family.name && e.kernelVersion === family.version)
+      .filter((e) => e.problemKey !== key && e.best)
+      .map((e) => ({ e, d: problemDistance(normalized, e.problem) }))
+      .filter(({ d }) => Number.isFinite(d))
+      .sort((a, b) => a.d - b.d);
+    for (const { e } of others) {
+      const config = bestLegalConfig(family, normalized, gpu.caps, { trials: [], best: e.best });
+      if (config) return { config, source: "nearest" };
+    }
+    return undefined;
   } catch (error) {
     // A newer wgtune's file is left alone: say so once, then run untuned.
     if (error instanceof CacheFormatError) warnOncePerFile(error.message);
     return undefined;
   }
-  return entry === undefined ? undefined : bestLegalConfig(family, normalized, gpu.caps, entry);
 }
 
 /** Cache files whose warnings this process printed already. */
@@ -230,11 +254,15 @@ export async function loadKernel(
   let config = options.config;
   let source: KernelHandle["source"] = "explicit";
   if (!config) {
-    const tuned = options.cacheDir === null
-      ? undefined
-      : await lookupNormalized(gpu, family, normalized, options.cacheDir ?? defaultCacheDir());
-    config = tuned ?? family.defaultConfig(normalized, gpu.caps);
-    source = tuned ? "tuned" : "default";
+    const found = options.cacheDir === null ? undefined : await lookupNormalized(
+      gpu,
+      family,
+      normalized,
+      options.cacheDir ?? defaultCacheDir(),
+      options.nearest ?? false,
+    );
+    config = found?.config ?? family.defaultConfig(normalized, gpu.caps);
+    source = found?.source ?? "default";
   }
   const program = family.generate(normalized, config, gpu.caps);
   assertFitsDevice(program, gpu.caps);

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { OnnxGraph, OnnxNode } from "../onnx/graph.ts";
+import type { OnnxNode } from "../onnx/graph.ts";
+import { outerNames } from "../graph/subgraph.ts";
 
 /** A segment of the schedule: one WebGPU node, or a run of CPU nodes. */
 export type Segment =
@@ -21,43 +22,6 @@ export type Segment =
     /** Values produced inside and needed after it (by later nodes or as graph outputs). */
     readonly outputs: readonly string[];
   };
-
-/**
- * The values a subgraph reads from its enclosing scopes: names used by its nodes (recursively)
- * that neither its inputs, its initializers nor its own nodes define.
- *
- * @example
- * ```ts
- * import { outerScopeInputs } from "./partition.ts";
- * const body = {
- *   name: "then", nodes: [{ name: "", opType: "Add", domain: "", overload: "", inputs: ["a", "k"],
- *     outputs: ["s"], attributes: {}, docString: "", metadata: {} }],
- *   initializers: [], sparseInitializers: [], inputs: [], outputs: [], valueInfo: [],
- *   quantizationAnnotations: [], docString: "", metadata: {},
- * };
- * console.log(outerScopeInputs(body)); // ["a", "k"]
- * ```
- */
-export function outerScopeInputs(graph: OnnxGraph): string[] {
-  const defined = new Set<string>([
-    ...graph.inputs.map((v) => v.name),
-    ...graph.initializers.map((t) => t.name),
-    ...graph.sparseInitializers.map((s) => s.values.name),
-  ]);
-  const used: string[] = [];
-  const seen = new Set<string>();
-  const use = (name: string) => {
-    if (name && !defined.has(name) && !seen.has(name)) {
-      seen.add(name);
-      used.push(name);
-    }
-  };
-  for (const node of graph.nodes) {
-    for (const name of nodeInputs(node)) use(name);
-    for (const out of node.outputs) if (out) defined.add(out);
-  }
-  return used;
-}
 
 /**
  * Every value a node reads: its inputs, then what its subgraph attributes read from outside.
@@ -75,7 +39,7 @@ export function nodeInputs(node: OnnxNode): string[] {
   for (const attr of Object.values(node.attributes)) {
     const graphs = attr.type === "graph" ? [attr.value] : attr.type === "graphs" ? attr.value : [];
     for (const g of graphs) {
-      for (const name of outerScopeInputs(g)) if (!names.includes(name)) names.push(name);
+      for (const name of outerNames(g)) if (!names.includes(name)) names.push(name);
     }
   }
   return names;

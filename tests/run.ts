@@ -85,6 +85,14 @@ async function usesOrt(file: string, seen = new Set<string>()): Promise<boolean>
   return false;
 }
 
+/** A module (not a test, testdata script or worker) whose doc comments hold a runnable example. */
+async function hasRunnableExample(file: string): Promise<boolean> {
+  if (file.includes("/testdata/") || file.endsWith("_worker.ts") || file === "tests/run.ts") {
+    return false;
+  }
+  return /```ts(?! ignore)/.test(await Deno.readTextFile(file));
+}
+
 interface Counts {
   passed: number;
   failed: number;
@@ -103,6 +111,7 @@ async function runDeno(args: string[]): Promise<Counts> {
   const [out, status] = await Promise.all([child.output(), child.status]);
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   await Deno.stdout.write(new TextEncoder().encode(text));
+  // deno-lint-ignore no-control-regex
   const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
   const line = plain.split("\n").filter((l) => /^(ok|FAILED) \| \d+ passed/.test(l)).pop() ?? "";
   const num = (re: RegExp) => Number(re.exec(line)?.[1] ?? 0);
@@ -127,13 +136,18 @@ async function main(roots: string[]) {
   for (const f of files.sort()) if (await usesOrt(f)) ort.push(f);
   const base = ["test", "--allow-all", "--doc"];
   const jobs: string[][] = [];
-  // Explicit files: `--ignore` does not apply to roots named on the command line.
-  const rest = files.filter((f) => !ort.includes(f) && f.endsWith(".ts"));
+  // One `deno test` for the rest, given as files: `--ignore` is not honoured together with
+  // `--doc`. A file named here runs as a test module, so other modules are named only when they
+  // hold a runnable example (and never testdata scripts or worker entry points).
+  const rest: string[] = [];
+  for (const f of files) {
+    if (ort.includes(f)) continue;
+    if (f.endsWith("_test.ts") || await hasRunnableExample(f)) rest.push(f);
+  }
   jobs.push([...base, "--parallel", ...rest]);
   // Only test files and files with doc examples need a run of their own.
   for (const f of ort) {
-    const text = await Deno.readTextFile(f);
-    if (f.endsWith("_test.ts") || /```ts(?! ignore)/.test(text)) jobs.push([...base, f]);
+    if (f.endsWith("_test.ts") || await hasRunnableExample(f)) jobs.push([...base, f]);
   }
   const total: Counts = { passed: 0, failed: 0, ignored: 0, steps: 0, ok: true };
   let next = 0;
@@ -150,7 +164,9 @@ async function main(roots: string[]) {
   await Promise.all([worker(), worker()]);
   const ok = total.ok && total.failed === 0;
   console.log(
-    `\n${ok ? "ok" : "FAILED"} | ${total.passed} passed (${total.steps} steps) | ${total.failed} failed | ${total.ignored} ignored (${jobs.length} deno test runs)`,
+    `\n${
+      ok ? "ok" : "FAILED"
+    } | ${total.passed} passed (${total.steps} steps) | ${total.failed} failed | ${total.ignored} ignored (${jobs.length} deno test runs)`,
   );
   Deno.exit(ok ? 0 : 1);
 }

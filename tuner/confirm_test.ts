@@ -47,7 +47,7 @@ Deno.test("confirmFastest() leaves the configs it had no time to re-time unconfi
     stopped: () => calls >= 1,
   });
   assert.deepEqual(confirmed, [
-    { config: { x: 1 }, status: "ok", timeMs: 3, p20Ms: 1.8, p80Ms: 4.2 },
+    { config: { x: 1 }, status: "ok", timeMs: 3, p20Ms: 1.8, p80Ms: 4.2, confirmed: true },
   ]);
   // Config 2 keeps its first time (not a median of nothing), so it is the fastest now.
   assert.deepEqual(winner, ok(2, 2));
@@ -60,7 +60,7 @@ Deno.test("confirmFastest() uses the median, skips failed re-runs, and honors st
   // Times of config 1: 1 (first), 5, and a failed run: median of [1, 5] = 3, still the fastest.
   // p20 and p80 come from the same times as the median.
   assert.deepEqual(confirmed, [
-    { config: { x: 1 }, status: "ok", timeMs: 3, p20Ms: 1.8, p80Ms: 4.2 },
+    { config: { x: 1 }, status: "ok", timeMs: 3, p20Ms: 1.8, p80Ms: 4.2, confirmed: true },
   ]);
 
   const failed: TrialRecord = { config: { x: 3 }, status: "wrong", timeMs: null };

@@ -21,6 +21,7 @@ import { nearestPrior } from "./warm_start.ts";
 import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
 import { setLongTimeout } from "./timer.ts";
 import { checkTuneArgs } from "./tune_args.ts";
+import { assertOpenGpu } from "../gpu/assert_gpu.ts";
 import type { TimedConfig, TrialRecord, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
 
 function checkPositive(name: string, value: number, integer: boolean): void {
@@ -185,7 +186,11 @@ export async function tune(
   request: TuneRequest,
   options: TuneOptions = {},
 ): Promise<TuneResult> {
-  checkTuneArgs(gpu, request, options);
+  checkTuneArgs(request, options);
+  // The full device check (assertOpenGpu) comes once the problem is known to be valid; a closed or
+  // missing device is refused at once.
+  if (gpu === null || typeof gpu !== "object") assertOpenGpu(gpu);
+  if ((gpu as { closed?: boolean }).closed === true) assertOpenGpu(gpu);
   const {
     maxEvals = 32,
     timeLimitMs = Infinity,

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { assertOpenGpu, describeValue } from "../gpu/assert_gpu.ts";
-import type { Gpu } from "../gpu/device.ts";
+import { describeValue } from "../gpu/assert_gpu.ts";
 import type { TuneOptions, TuneRequest } from "./types.ts";
 
 const OPTION_TYPES: Readonly<Record<keyof TuneOptions, string>> = {
@@ -27,22 +26,20 @@ const OPTION_TYPES: Readonly<Record<keyof TuneOptions, string>> = {
 };
 
 /**
- * Throws unless `gpu` is open, `request` is `{ op, problem }` and every option has its type:
+ * Throws unless `request` is `{ op, problem }` and every option has its type:
  * `TypeError` for a wrong type or an unknown option, `RangeError` for a wrong value.
  *
  * @example
  * ```ts
  * import { checkTuneArgs } from "./tune_args.ts";
- * const gpu = { device: {}, caps: {}, closed: false } as never;
  * try {
- *   checkTuneArgs(gpu, { op: "matmul", problem: {} }, { cacheDir: 123 } as never);
+ *   checkTuneArgs({ op: "matmul", problem: {} }, { cacheDir: 123 } as never);
  * } catch (error) {
  *   console.log((error as Error).message); // "'cacheDir' must be a string or null: current value is 123"
  * }
  * ```
  */
-export function checkTuneArgs(gpu: Gpu, request: TuneRequest, options: TuneOptions): void {
-  assertOpenGpu(gpu);
+export function checkTuneArgs(request: TuneRequest, options: TuneOptions): void {
   if (typeof request !== "object" || request === null || Array.isArray(request)) {
     throw new TypeError(
       `'request' must be an object { op, problem }: current value is ${describeValue(request)}`,
@@ -69,6 +66,7 @@ export function checkTuneArgs(gpu: Gpu, request: TuneRequest, options: TuneOptio
         ? value === null
         : t === "object"
         ? typeof value === "object" && value !== null && !Array.isArray(value)
+        // deno-lint-ignore valid-typeof
         : typeof value === t
     );
     if (!ok) {

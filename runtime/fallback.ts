@@ -1,0 +1,120 @@
+/**
+ * The fallback: runs a segment of nodes without WebGPU kernels on onnxruntime-node's CPU
+ * execution provider. The segment is written as an ONNX model of its own (its nodes, the weights
+ * they read, its boundary values as inputs and outputs), as onnxruntime itself partitions a graph
+ * among execution providers; the session moves tensors between the GPU and the host at its edges.
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-node";
+import type { Graph, GraphNode } from "../graph/ir.ts";
+import type { TensorType } from "../graph/shape_inference.ts";
+import { extractSubgraph } from "../graph/subgraph.ts";
+import { modelFromGraph } from "../graph/to_model.ts";
+import { encodeModel } from "../onnx/model_write.ts";
+import type { OnnxDataType } from "../onnx/data_type.ts";
+import type { OnnxTensorData } from "../onnx/tensor.ts";
+import type { HostTensor } from "./host_tensor.ts";
+
+const ORT_TYPES: Partial<Record<OnnxDataType, string>> = {
+  float: "float32",
+  float16: "float16",
+  double: "float64",
+  int64: "int64",
+  int32: "int32",
+  int16: "int16",
+  int8: "int8",
+  uint64: "uint64",
+  uint32: "uint32",
+  uint16: "uint16",
+  uint8: "uint8",
+  bool: "bool",
+  string: "string",
+};
+const FROM_ORT: Record<string, OnnxDataType> = Object.fromEntries(
+  Object.entries(ORT_TYPES).map(([k, v]) => [v, k as OnnxDataType]),
+);
+
+function toOrt(tensor: HostTensor): ort.Tensor {
+  const type = ORT_TYPES[tensor.dataType];
+  if (!type) throw new RangeError(`onnxruntime has no tensor type for ${tensor.dataType}`);
+  let data = tensor.data as unknown;
+  if (tensor.dataType === "int64" && !(data instanceof BigInt64Array)) {
+    data = BigInt64Array.from(data as ArrayLike<number>, (v) => BigInt(v));
+  } else if (tensor.dataType === "uint64" && !(data instanceof BigUint64Array)) {
+    data = BigUint64Array.from(data as ArrayLike<number>, (v) => BigInt(v));
+  } else if (tensor.dataType === "float16" && data instanceof Float16Array) {
+    data = new Uint16Array(data.buffer, data.byteOffset, data.length);
+  }
+  // deno-lint-ignore no-explicit-any
+  return new ort.Tensor(type as any, data as any, [...tensor.dims]);
+}
+
+function fromOrt(tensor: ort.Tensor): HostTensor {
+  const dataType = FROM_ORT[tensor.type];
+  if (!dataType) throw new RangeError(`onnxruntime returned an unsupported type ${tensor.type}`);
+  let data = tensor.data as unknown as OnnxTensorData;
+  if (dataType === "float16" && data instanceof Uint16Array) {
+    data = new Float16Array(data.buffer, data.byteOffset, data.length);
+  }
+  return { dataType, dims: [...tensor.dims], data };
+}
+
+/** One segment compiled into an onnxruntime session. */
+export interface CpuSegment {
+  /** Values the segment reads (fed at run time). */
+  readonly inputs: readonly string[];
+  /** Values it produces for the rest of the run. */
+  readonly outputs: readonly string[];
+  /** Runs the segment on host tensors. */
+  run(feeds: ReadonlyMap<string, HostTensor>): Promise<Map<string, HostTensor>>;
+  /** Releases the onnxruntime session. */
+  release(): Promise<void>;
+}
+
+/**
+ * Compiles `nodes` of `graph` into an onnxruntime CPU session (the segment's model is cut out with
+ * `extractSubgraph`: the weights it reads come along, every other value it reads is an input).
+ * `types` gives the element type of those inputs; `outputs` the values to return.
+ *
+ * @example
+ * ```ts ignore
+ * const segment = await createCpuSegment(graph, [lstmNode], types, ["y"]);
+ * const out = await segment.run(new Map([["x", x]]));
+ * ```
+ */
+export async function createCpuSegment(
+  graph: Graph,
+  nodes: readonly GraphNode[],
+  types: ReadonlyMap<string, TensorType>,
+  outputs: readonly string[],
+): Promise<CpuSegment> {
+  const sub = extractSubgraph(graph, nodes, { types, outputs, name: `${graph.name}_cpu` });
+  for (const v of sub.inputs) {
+    if (!v.dataType) throw new RangeError(`fallback: the type of '${v.name}' is unknown`);
+    // Dims are left symbolic: a segment's inputs may change shape between runs.
+    v.dims = v.dims?.map((_, i) => `${v.name}_d${i}`);
+  }
+  for (const v of sub.outputs) v.dims = undefined;
+  const bytes = encodeModel(modelFromGraph(sub, { valueInfo: false }));
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+  });
+  const fedNames = sub.inputs.map((v) => v.name);
+  return {
+    inputs: fedNames,
+    outputs,
+    async run(feeds) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const name of fedNames) {
+        const t = feeds.get(name);
+        if (!t) throw new RangeError(`fallback: no value for '${name}'`);
+        ortFeeds[name] = toOrt(t);
+      }
+      const result = await session.run(ortFeeds);
+      return new Map(outputs.map((name) => [name, fromOrt(result[name]!)]));
+    },
+    release: () => session.release(),
+  };
+}
