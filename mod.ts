@@ -51,3 +51,4 @@ export * from "./ops/run_op.ts";
 export * from "./ops/matmul.ts";
 export * from "./ops/conv2d.ts";
 export * from "./ops/attention.ts";
+export * from "./runtime/session.ts";

@@ -140,7 +140,7 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
     interrupts++;
     if (interrupts > 1) Deno.exit(EXIT_INTERRUPTED);
     progress.clear();
-    writeErr("wgtune: interrupted: finishing the current candidate (Ctrl-C again to quit now)\n");
+    writeErr("wgtune: interrupted: stopping the current candidate (Ctrl-C again to quit now)\n");
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", onSigint);
