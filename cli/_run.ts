@@ -40,6 +40,7 @@ export async function runCli(
   const output = await new Deno.Command(Deno.execPath(), {
     args: [...RUN, MAIN, ...args],
     env: cliEnv(env),
+    clearEnv: true, // the variables cliEnv() drops must not come back by inheritance
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

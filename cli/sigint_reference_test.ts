@@ -30,6 +30,7 @@ Deno.test({
           ...extra,
         ],
         env: cliEnv(),
+        clearEnv: true,
         stdin: "null",
         stdout: "piped",
         stderr: "piped",

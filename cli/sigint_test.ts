@@ -28,6 +28,7 @@ Deno.test({
           dir,
         ],
         env: cliEnv(),
+        clearEnv: true,
         stdin: "null",
         stdout: "piped",
         stderr: "piped",

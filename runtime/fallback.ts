@@ -100,6 +100,7 @@ export async function createCpuSegment(
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
+    logSeverityLevel: 3, // errors only: its warnings about unused weights are not the user's
   });
   const fedNames = sub.inputs.map((v) => v.name);
   return {
