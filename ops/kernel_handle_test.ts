@@ -6,6 +6,7 @@ import { type Config, DEFAULT_CAPS } from "../kernels/types.ts";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
 import type { TrialRecord } from "../tuner/types.ts";
 import { bestLegalConfig, loadKernel } from "./kernel_handle.ts";
+import { configKey, enumerateValid } from "../search/space.ts";
 import { matmul } from "./matmul.ts";
 
 const problem = matmulFamily.normalizeProblem({ m: 8, n: 8, k: 8 });
@@ -106,6 +107,66 @@ Deno.test({
       assert.ok(!warnings[0]!.includes("\n"));
     } finally {
       console.warn = warn;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "loadKernel() with nearest takes the best config of the nearest tuned problem, when legal",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const dir = await Deno.makeTempDir();
+    try {
+      const cache = await TuneCache.open(dir, gpu.fingerprint);
+      const record = async (m: number, config: Config) => {
+        const p = matmulFamily.normalizeProblem({ m, n: 8, k: 8 });
+        await cache.recordTrials({
+          kernel: matmulFamily.name,
+          kernelVersion: matmulFamily.version,
+          problemKey: matmulFamily.problemKey(p),
+          problem: p,
+        }, { trials: [ok(config, 1)], complete: true });
+      };
+      // 64x8x8 is nearer to 32x8x8 than 512x8x8 is; both configs are legal for 32x8x8.
+      const target = matmulFamily.normalizeProblem({ m: 32, n: 8, k: 8 });
+      const fallback = configKey(matmulFamily.defaultConfig(target, gpu.caps));
+      const legal = [...enumerateValid(matmulFamily.space(target, gpu.caps))]
+        .filter((c) => configKey(c) !== fallback);
+      const [nearConfig, far] = [legal[0]!, legal[legal.length - 1]!];
+      await record(64, nearConfig);
+      await record(512, far);
+      const near = await loadKernel(gpu, "matmul", { m: 32, n: 8, k: 8 }, {
+        cacheDir: dir,
+        nearest: true,
+      });
+      assert.equal(near.source, "nearest");
+      assert.deepEqual(near.config, nearConfig);
+      const plain = await loadKernel(gpu, "matmul", { m: 32, n: 8, k: 8 }, { cacheDir: dir });
+      assert.equal(plain.source, "default");
+      await record(32, legal[1]!);
+      const exact = await loadKernel(gpu, "matmul", { m: 32, n: 8, k: 8 }, {
+        cacheDir: dir,
+        nearest: true,
+      });
+      assert.equal(exact.source, "tuned");
+      assert.deepEqual(exact.config, legal[1]);
+      // A nearest config that is illegal for the problem is skipped: 8x8x8's space has no tileM 64.
+      await record(128, { ...LEGAL, tileM: 64, threadM: 8 });
+      const small = await loadKernel(gpu, "matmul", { m: 8, n: 8, k: 8 }, {
+        cacheDir: dir,
+        nearest: true,
+      });
+      assert.ok(small.source === "nearest" || small.source === "default");
+      assert.notEqual(small.config.tileM, 64);
+      const a = new Float32Array(32 * 8).fill(1);
+      const c = await matmul(gpu, a, new Float32Array(64).fill(1), { m: 32, n: 8, k: 8 }, {
+        cacheDir: dir,
+        nearest: true,
+      });
+      assert.deepEqual([...c], new Array(256).fill(8));
+    } finally {
       await Deno.remove(dir, { recursive: true });
     }
   },
