@@ -126,10 +126,13 @@ export function planMemory(request: PlanRequest): MemoryPlan {
     for (const [out, inp] of step.inPlace ?? []) {
       const r = find(inp);
       const life = lastUse.get(r);
+      if (root.has(out)) continue; // one in-place input per output
       if (!life || life.last !== i || outputs.has(r) || bytes.get(out) !== life.bytes) continue;
       if ([...outputs].some((o) => find(o) === r)) continue;
+      const own = lastUse.get(out);
       root.set(out, r);
-      life.last = outputs.has(out) ? end : i;
+      // The set now lives as long as the output does (its own uses, or the end for an output).
+      life.last = outputs.has(out) ? end : Math.max(i, own?.last ?? i);
     }
   });
   const lives = lifetimeOf();

@@ -15,6 +15,7 @@ import { type MemoryPlan, planMemory, type PlanStep } from "./memory_plan.ts";
 import { nodeInputs, partition } from "./partition.ts";
 import type { OpGenerator, OpNode, OpPlan, TensorInfo } from "./ops/types.ts";
 import { UnsupportedOpError } from "./ops/types.ts";
+import { IN_PLACE_OPS } from "./ops/in_place.ts";
 import { type TunedNodePlan, tunedNodePlan } from "./tuned_nodes.ts";
 
 /** Ops that only reinterpret their first input's bytes: they run as views, without a copy. */
@@ -26,9 +27,6 @@ export const VIEW_OPS: ReadonlySet<string> = new Set([
   "Identity",
   "Dropout",
 ]);
-
-/** Element-wise ops whose output may overwrite an input of the same shape. */
-const IN_PLACE_OPS: ReadonlySet<string> = new Set();
 
 /** Where and how one node runs. */
 export type NodeKind =
@@ -229,8 +227,17 @@ export function planSession(
       }
       const views = how.kind === "view" ? [[outputs[0]!, node.inputs[0]!] as const] : [];
       for (const [o, i] of views) viewOf.set(o, i);
-      const inPlace = IN_PLACE_OPS.has(node.opType) && node.inputs[0]
-        ? [[outputs[0]!, node.inputs[0]] as const]
+      // An element-wise program may write its output over an input of the same shape and type
+      // (read only at the element it writes); an input named twice stays bound read-only.
+      const inPlace = how.kind === "program" && IN_PLACE_OPS.has(node.opType)
+        ? how.opNode.inputs.flatMap((info, i) => {
+          const name = node.inputs[i]!;
+          const out = how.opNode.outputs[0]!;
+          const same = info && info.dtype === out.dtype && info.dims.length === out.dims.length &&
+            info.dims.every((d, k) => d === out.dims[k]) &&
+            node.inputs.filter((n) => n === name).length === 1;
+          return same ? [[outputs[0]!, name] as const] : [];
+        })
         : [];
       planSteps.push({ inputs: node.inputs.filter((i) => i), outputs, views, inPlace });
     } else {

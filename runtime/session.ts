@@ -25,6 +25,7 @@ import {
 import { type PlannedNode, planSession, type SessionPlan } from "./plan.ts";
 import { inferValues, prepareGraph } from "./prepare.ts";
 import { OP_GENERATORS } from "./ops/registry.ts";
+import { inPlaceProgram } from "./ops/in_place.ts";
 
 /** Options of {@linkcode createSession}. */
 export interface SessionOptions {
@@ -654,7 +655,15 @@ async function build(
         how.plan.scratch.map((s) => [s.name, newBuffer(bufferBytes(s.dtype, s.elements))]),
       );
       const dispatches = [];
-      for (const program of how.plan.programs) {
+      // The planner put the output over an input (in place): bind that input through the output.
+      const out0 = bufferOf(node.outputs[0] ?? "");
+      const overwritten = node.inputs.findIndex((name) => name && bufferOf(name) === out0);
+      for (const planned of how.plan.programs) {
+        const program = overwritten >= 0 && planned.bindings.some((b) =>
+            b.name === `in${overwritten}`
+          )
+          ? inPlaceProgram(planned, `in${overwritten}`)
+          : planned;
         const { pipeline } = await compileCached(gpu, program);
         const entries: GPUBindGroupEntry[] = program.bindings.map((b, i) => ({
           binding: i,

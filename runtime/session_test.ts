@@ -239,3 +239,33 @@ gpuTest("createSession() and run() reject bad input in one line naming it", asyn
   );
   await rejects(() => createSession(gpu, bytes, { cacheDir: 5 as never }), /^'cacheDir' must be a/);
 });
+
+gpuTest(
+  "Session runs element-wise chains in place: one buffer for the chain, values unchanged",
+  async () => {
+    const gpu = await testGpu();
+    const model = buildModel({
+      nodes: [
+        buildNode("Relu", ["x"], ["a"]),
+        buildNode("Sigmoid", ["a"], ["b"]),
+        buildNode("Mul", ["b", "s"], ["c"]),
+        buildNode("Tanh", ["c"], ["y"]),
+      ],
+      inputs: [valueInfo("x", "float", [4, 16]), valueInfo("s", "float", [16])],
+      outputs: [valueInfo("y", "float", [4, 16])],
+    });
+    const session = await createSession(gpu, encodeModel(model), { cacheDir: null });
+    try {
+      const x = { data: seededFloats(5, 64, -3, 3), dims: [4, 16] };
+      const s = { data: seededFloats(6, 16, -2, 2), dims: [16] };
+      const got = await session.run({ x, s });
+      const want = await ortOutputs(model, { x, s });
+      assertCloseTensor(got.y!, want.y!, 1e-6, "in-place chain");
+      const { plannedIntermediateBytes, unplannedIntermediateBytes } = session.report.memory;
+      assert.equal(unplannedIntermediateBytes, 4 * 64 * 4);
+      assert.equal(plannedIntermediateBytes, 64 * 4, "a, b, c and y share one buffer");
+    } finally {
+      await session.release();
+    }
+  },
+);
