@@ -16,6 +16,8 @@ import { nodeInputs, partition } from "./partition.ts";
 import type { OpGenerator, OpNode, OpPlan, TensorInfo } from "./ops/types.ts";
 import { UnsupportedOpError } from "./ops/types.ts";
 import { IN_PLACE_OPS } from "./ops/in_place.ts";
+import { LOOP_BUDGET } from "../kernels/loop_budget.ts";
+import { wgslLoopBound } from "../kernels/wgsl_loop_bound.ts";
 import { type TunedNodePlan, tunedNodePlan } from "./tuned_nodes.ts";
 
 /** Ops that only reinterpret their first input's bytes: they run as views, without a copy. */
@@ -155,12 +157,31 @@ function classify(
   const generator = generators.get(node.opType);
   if (!generator) return { kind: "cpu", reason: `no WebGPU kernel for ${node.opType}` };
   try {
-    return { kind: "program", plan: generator.plan(opNode), opNode };
+    const plan = generator.plan(opNode);
+    const tooLong = plan.programs.find((p) => loopPasses(p.code) > LOOP_BUDGET);
+    if (tooLong) {
+      return { kind: "cpu", reason: `a loop of ${node.opType}'s program passes llvmpipe's budget` };
+    }
+    return { kind: "program", plan, opNode };
   } catch (error) {
     if (error instanceof UnsupportedOpError || error instanceof RangeError) {
       return { kind: "cpu", reason: error.message };
     }
     throw error;
+  }
+}
+
+/**
+ * The loop passes one invocation of `code` runs, read from the code (`kernels/wgsl_loop_bound.ts`);
+ * 0 when the code has loops that check cannot bound (their generators bound them themselves).
+ * llvmpipe stops an invocation after {@linkcode LOOP_BUDGET} passes summed over all its loops, and
+ * a program past that would return wrong numbers silently: such a node runs on the CPU provider.
+ */
+function loopPasses(code: string): number {
+  try {
+    return wgslLoopBound(code);
+  } catch {
+    return 0;
   }
 }
 

@@ -269,3 +269,34 @@ gpuTest(
     }
   },
 );
+
+gpuTest(
+  "Session sends a program past llvmpipe's loop budget to the CPU provider, never a wrong number",
+  async () => {
+    const gpu = await testGpu();
+    // An 80,000-wide reduction window: 1-D LpPool-free MaxPool over one long row, and a ReduceSum.
+    const n = 80_000;
+    const model = buildModel({
+      nodes: [
+        buildNode("MaxPool", ["x"], ["m"], { kernel_shape: [n] }),
+        buildNode("ReduceSum", ["x"], ["s"], { keepdims: 1 }),
+      ],
+      inputs: [valueInfo("x", "float", [1, 1, n])],
+      outputs: [valueInfo("m", "float", [1, 1, 1]), valueInfo("s", "float", [1, 1, 1])],
+      opset: 11,
+    });
+    const session = await createSession(gpu, encodeModel(model), { cacheDir: null });
+    try {
+      const x = { data: seededFloats(9, n, -1, 1), dims: [1, 1, n] };
+      x.data[71_234] = 5; // past the first 65,535 elements: a truncated loop would miss it
+      const got = await session.run({ x });
+      const want = await ortOutputs(model, { x });
+      assertCloseTensor(got.m!, want.m!, 0, "max over 80,000");
+      assertCloseTensor(got.s!, want.s!, 1e-4, "sum over 80,000");
+    const where = Object.fromEntries(session.report.nodes.map((r) => [r.opType, r.where]));
+    assert.deepEqual(where, { MaxPool: "cpu", ReduceSum: "webgpu" });
+    } finally {
+      await session.release();
+    }
+  },
+);
