@@ -126,7 +126,10 @@ function classify(
     return { dims: t.dims, dtype, elemType: t.dataType };
   };
   const inputs = node.inputs.map(info);
-  const outputs = node.outputs.map(info);
+  // Omitted optional outputs at the end (an empty name) are no outputs at all.
+  let outCount = node.outputs.length;
+  while (outCount > 1 && node.outputs[outCount - 1] === "") outCount--;
+  const outputs = node.outputs.slice(0, outCount).map(info);
   if (nodeInputs(node as never).length !== node.inputs.filter((i) => i).length) {
     return { kind: "cpu", reason: "subgraph" };
   }

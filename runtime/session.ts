@@ -3,8 +3,8 @@
  * shapes and planned once (kernels chosen, buffers assigned by lifetime, weights uploaded, bind
  * groups created); every run is then recorded into one command encoder and submitted once (one
  * more per CPU segment, where nodes without a WebGPU kernel run on onnxruntime's CPU provider).
- * Conv, MatMul and Gemm nodes run on the tuned kernel families with the best known config for
- * this device.
+ * Conv, MatMul, Gemm and Attention nodes run on the tuned kernel families with the best known
+ * config for this device.
  *
  * @module
  */
@@ -25,6 +25,7 @@ import {
 import { type PlannedNode, planSession, type SessionPlan } from "./plan.ts";
 import { inferValues, prepareGraph } from "./prepare.ts";
 import { OP_GENERATORS } from "./ops/registry.ts";
+import type { TunedNodePlan } from "./tuned_types.ts";
 
 /** Options of {@linkcode createSession}. */
 export interface SessionOptions {
@@ -56,7 +57,7 @@ export interface NodeReport {
   readonly opType: string;
   /** `webgpu` (a kernel), `view` (no copy), `host` (computed at plan time) or `cpu` (onnxruntime). */
   readonly where: "webgpu" | "view" | "host" | "cpu";
-  /** Tuned kernel family, for Conv/MatMul/Gemm on the GPU. */
+  /** Tuned kernel family, for Conv/MatMul/Gemm/Attention on the GPU. */
   readonly family?: string;
   /** Source of the family's config. */
   readonly configSource?: ConfigSource;
@@ -618,26 +619,52 @@ async function build(
         ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
         nearest: true,
       });
-      const buffers = kernel.program.bindings.map((b) => {
-        const source = how.tuned.bindings[b.name];
-        if (!source) throw new RangeError(`no source for binding '${b.name}'`);
-        if (source.kind === "input") return bind(`in${source.index}`);
-        if (source.kind === "output") return bind(`out${source.index}`);
-        const buffer = newBuffer(source.data.byteLength);
-        device.queue.writeBuffer(buffer, 0, encodeTensor("f32", source.data));
-        weightBytes += source.data.byteLength;
+      // Scratch buffers of the programs around the kernel (a layout change of 3-D attention).
+      const scratch = (how.tuned.scratch ?? []).map((n) => newBuffer(n * 4));
+      const source = (bindings: TunedNodePlan["bindings"], name: string): GPUBuffer => {
+        const from = bindings[name];
+        if (!from) throw new RangeError(`no source for binding '${name}'`);
+        if (from.kind === "input") return bind(`in${from.index}`);
+        if (from.kind === "output") return bind(`out${from.index}`);
+        if (from.kind === "scratch") return scratch[from.index]!;
+        const buffer = newBuffer(from.data.byteLength);
+        device.queue.writeBuffer(buffer, 0, encodeTensor("f32", from.data));
+        weightBytes += from.data.byteLength;
         return buffer;
-      });
+      };
+      const around = async (programs: TunedNodePlan["before"]) => {
+        const out = [];
+        for (const { program, bindings } of programs ?? []) {
+          const { pipeline } = await compileCached(gpu, program);
+          const entries: GPUBindGroupEntry[] = program.bindings.map((b, i) => ({
+            binding: i,
+            resource: { buffer: source(bindings, b.name) },
+          }));
+          if (program.uniforms) {
+            entries.push({
+              binding: program.bindings.length,
+              resource: { buffer: uniformBuffer(program.uniforms) },
+            });
+          }
+          out.push({
+            pipeline,
+            bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }),
+            workgroups: program.dispatch,
+          });
+        }
+        return out;
+      };
+      const buffers = kernel.program.bindings.map((b) => source(how.tuned.bindings, b.name));
       const bindGroup = kernel.createBindGroup(buffers);
       steps.push({
         kind: "gpu",
         step: {
           planned: p,
-          dispatches: [{
-            pipeline: kernel.pipeline,
-            bindGroup,
-            workgroups: kernel.program.dispatch,
-          }],
+          dispatches: [
+            ...await around(how.tuned.before),
+            { pipeline: kernel.pipeline, bindGroup, workgroups: kernel.program.dispatch },
+            ...await around(how.tuned.after),
+          ],
         },
       });
       reports.set(p.index, {
