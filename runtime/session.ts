@@ -105,7 +105,7 @@ export type SessionOutput = HostTensor;
 
 /** A host input: a {@linkcode HostTensor}, or a typed array with `dims`. */
 export type SessionInput = HostTensor | {
-  readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
+  readonly data: Exclude<HostTensor["data"], string[]>;
   readonly dims: readonly number[];
 };
 
@@ -134,8 +134,15 @@ interface Built {
 
 const ORT_LIKE: Record<string, OnnxDataType> = {
   Float32Array: "float",
+  Float16Array: "float16",
+  Float64Array: "double",
   Int32Array: "int32",
+  Int16Array: "int16",
+  Int8Array: "int8",
   BigInt64Array: "int64",
+  BigUint64Array: "uint64",
+  Uint32Array: "uint32",
+  Uint16Array: "uint16",
   Uint8Array: "uint8",
 };
 
