@@ -110,6 +110,26 @@ function tensorNumbers(t: OnnxTensor): number[] | undefined {
   return Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
+/**
+ * Whether an integer weight fits the GPU's i32 storage (floats and small types always do).
+ *
+ * @example
+ * ```ts
+ * import { fitsGpu } from "./plan.ts";
+ * const t = { name: "", docString: "", dataType: "int64" as const, dims: [1], data: new Float64Array([2 ** 40]) };
+ * console.log(fitsGpu(t)); // false
+ * ```
+ */
+export function fitsGpu(t: OnnxTensor): boolean {
+  if (t.dataType !== "int64" && t.dataType !== "uint64" && t.dataType !== "uint32") return true;
+  const data = t.data as ArrayLike<number | bigint>;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v > 2147483647 || v < -2147483648) return false;
+  }
+  return true;
+}
+
 function classify(
   node: GraphNode,
   inferred: InferredValues,
@@ -155,12 +175,34 @@ function classify(
       return tensorNumbers(t);
     }),
   };
+  // A weight the GPU reads must fit its i32 storage (values read on the host, such as Slice's
+  // INT64_MAX ends, need not).
+  const wide = (bound: readonly number[]) => {
+    const i = bound.find((k) => {
+      const t = node.inputs[k] ? inferred.constants.get(node.inputs[k]!) : undefined;
+      return t !== undefined && !fitsGpu(t);
+    });
+    return i === undefined ? undefined : {
+      kind: "cpu" as const,
+      reason: `'${node.inputs[i]}' holds integers beyond 32 bits`,
+    };
+  };
   const tuned = tunedNodePlan(opNode);
-  if (tuned) return { kind: "tuned", tuned, opNode };
+  if (tuned) {
+    const bound = [
+      ...Object.values(tuned.bindings),
+      ...[...tuned.before ?? [], ...tuned.after ?? []].flatMap((p) => Object.values(p.bindings)),
+    ].flatMap((b) => (b.kind === "input" ? [b.index] : []));
+    return wide(bound) ?? { kind: "tuned", tuned, opNode };
+  }
   const generator = generators.get(node.opType);
   if (!generator) return { kind: "cpu", reason: `no WebGPU kernel for ${node.opType}` };
   try {
-    return { kind: "program", plan: generator.plan(opNode), opNode };
+    const plan = generator.plan(opNode);
+    const bound = plan.programs.flatMap((p) =>
+      p.bindings.flatMap((b) => (/^in\d+$/.test(b.name) ? [Number(b.name.slice(2))] : []))
+    );
+    return wide(bound) ?? { kind: "program", plan, opNode };
   } catch (error) {
     if (error instanceof UnsupportedOpError || error instanceof RangeError) {
       return { kind: "cpu", reason: error.message };

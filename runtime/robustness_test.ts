@@ -106,6 +106,9 @@ gpuTest(
         buildNode("Identity", ["s"], ["s2"]),
         buildNode("Cast", ["d2"], ["d2f"], { to: 1 }),
         buildNode("Relu", ["d2f"], ["r"]),
+        // A weight beyond 32 bits: the GPU stores int64 as i32, so this must not run there.
+        buildNode("Min", ["i", "big"], ["imin"]),
+        buildNode("Sub", ["big", "i"], ["ibig"]),
       ],
       inputs: [
         valueInfo("x", "float", [2, 3]),
@@ -115,7 +118,11 @@ gpuTest(
         valueInfo("u", "uint8", [2, 3]),
         valueInfo("s", "string", [2]),
       ],
-      initializers: [buildTensor("zero", "float", [], [0]), buildTensor("w", "int64", [2], [4, 5])],
+      initializers: [
+        buildTensor("zero", "float", [], [0]),
+        buildTensor("w", "int64", [2], [4, 5]),
+        buildTensor("big", "int64", [1], [2 ** 40]),
+      ],
       outputs: [
         valueInfo("sum", "float", [2, 3]),
         valueInfo("picked", "float", [2, 3]),
@@ -125,6 +132,8 @@ gpuTest(
         valueInfo("total", "float", []),
         valueInfo("s2", "string", [2]),
         valueInfo("r", "float", [2, 3]),
+        valueInfo("imin", "int64", [2, 3]),
+        valueInfo("ibig", "int64", [2, 3]),
         valueInfo("x", "float", [2, 3]), // a graph input
         valueInfo("w", "int64", [2]), // a weight
       ],
@@ -258,3 +267,37 @@ gpuTest("Session.run() takes and returns float16 tensors, computing in f32", asy
     await session.release();
   }
 });
+
+gpuTest(
+  "Session runs a Slice with INT64_MAX-like ends on WebGPU, but a Min with such a weight on the CPU",
+  async () => {
+    const model = buildModel({
+      nodes: [
+        buildNode("Slice", ["x", "starts", "ends", "axes"], ["y"]),
+        buildNode("Min", ["i", "big"], ["m"]),
+      ],
+      inputs: [valueInfo("x", "float", [2, 3]), valueInfo("i", "int64", [2])],
+      initializers: [
+        buildTensor("starts", "int64", [1], [1]),
+        buildTensor("ends", "int64", [1], [2 ** 40]),
+        buildTensor("axes", "int64", [1], [1]),
+        buildTensor("big", "int64", [1], [2 ** 40]),
+      ],
+      outputs: [valueInfo("y", "float", [2, 2]), valueInfo("m", "int64", [2])],
+    });
+    await checkModel(model, {
+      x: t("float", [2, 3], [1, 2, 3, 4, 5, 6]),
+      i: t("int64", [2], [-5, 7]),
+    }, "wide ints");
+    const gpu = await testGpu();
+    const session = await createSession(gpu, encodeModel(model), { cacheDir: null });
+    try {
+      const where = Object.fromEntries(session.report.nodes.map((n) => [n.opType, n]));
+      assert.equal(where.Slice!.where, "webgpu");
+      assert.equal(where.Min!.where, "cpu");
+      assert.match(where.Min!.reason!, /'big' holds integers beyond 32 bits/);
+    } finally {
+      await session.release();
+    }
+  },
+);

@@ -22,7 +22,7 @@ import {
   type HostTensor,
   toGpuValues,
 } from "./host_tensor.ts";
-import { type PlannedNode, planSession, type SessionPlan } from "./plan.ts";
+import { fitsGpu, type PlannedNode, planSession, type SessionPlan } from "./plan.ts";
 import { inferValues, prepareGraph } from "./prepare.ts";
 import { OP_GENERATORS } from "./ops/registry.ts";
 import type { TunedNodePlan } from "./tuned_types.ts";
@@ -567,7 +567,8 @@ async function build(
   for (const name of gpuReads) {
     const r = root(name);
     const t = plan.constants.get(r);
-    if (!t || weights.has(r)) continue;
+    // Integers beyond 32 bits are only ever read on the host (the planner checked the bindings).
+    if (!t || weights.has(r) || !fitsGpu(t)) continue;
     const values = toGpuValues(t);
     const buffer = newBuffer(values.byteLength);
     device.queue.writeBuffer(buffer, 0, encodeTensor(gpuDtypeOf(t.dataType)!, values));
