@@ -301,3 +301,27 @@ gpuTest(
     }
   },
 );
+
+gpuTest(
+  "Session.run() takes onnxruntime's own tensors as feeds, strings and bools included",
+  async () => {
+    const model = buildModel({
+      nodes: [buildNode("Not", ["b"], ["nb"]), buildNode("Identity", ["s"], ["s2"])],
+      inputs: [valueInfo("b", "bool", [3]), valueInfo("s", "string", [2])],
+      outputs: [valueInfo("nb", "bool", [3]), valueInfo("s2", "string", [2])],
+    });
+    const gpu = await testGpu();
+    const session = await createSession(gpu, encodeModel(model), { cacheDir: null });
+    try {
+      const got = await session.run({
+        b: new ort.Tensor("bool", Uint8Array.from([1, 0, 1]), [3]),
+        s: new ort.Tensor("string", ["x", "yz"], [2]),
+      } as never);
+      assert.equal(got.nb!.dataType, "bool");
+      assert.deepEqual([...got.nb!.data as Uint8Array], [0, 1, 0]);
+      assert.deepEqual(got.s2!.data, ["x", "yz"]);
+    } finally {
+      await session.release();
+    }
+  },
+);

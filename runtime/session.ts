@@ -103,7 +103,10 @@ export interface ProfileRow {
 /** A session output. */
 export type SessionOutput = HostTensor;
 
-/** A host input: a {@linkcode HostTensor}, or a typed array with `dims`. */
+/**
+ * A host input: a {@linkcode HostTensor}, or a typed array with `dims` (onnxruntime's `Tensor`s
+ * are taken as they are, their `type` naming the element type).
+ */
 export type SessionInput = HostTensor | {
   readonly data: Exclude<HostTensor["data"], string[]>;
   readonly dims: readonly number[];
@@ -144,6 +147,23 @@ const ORT_LIKE: Record<string, OnnxDataType> = {
   Uint32Array: "uint32",
   Uint16Array: "uint16",
   Uint8Array: "uint8",
+};
+
+/** Element types of onnxruntime's `Tensor.type`, so that its tensors can be fed as they are. */
+const ORT_TYPES: Record<string, OnnxDataType> = {
+  float32: "float",
+  float16: "float16",
+  float64: "double",
+  int64: "int64",
+  int32: "int32",
+  int16: "int16",
+  int8: "int8",
+  uint64: "uint64",
+  uint32: "uint32",
+  uint16: "uint16",
+  uint8: "uint8",
+  bool: "bool",
+  string: "string",
 };
 
 function nodeName(p: PlannedNode): string {
@@ -312,7 +332,10 @@ export class Session {
     for (const v of this.#graph.inputs) {
       const f = feeds[v.name];
       if (!f) throw new RangeError(`missing input '${v.name}'`);
-      const dataType = "dataType" in f ? f.dataType : ORT_LIKE[f.data?.constructor?.name ?? ""];
+      const dataType = "dataType" in f
+        ? f.dataType
+        : ORT_TYPES[(f as { type?: string }).type ?? ""] ??
+          ORT_LIKE[f.data?.constructor?.name ?? ""];
       if (!dataType || !f.data || !Array.isArray(f.dims)) {
         throw new TypeError(`input '${v.name}' must be { data: typed array, dims: number[] }`);
       }
