@@ -113,6 +113,8 @@ export interface CpuSegment {
   readonly inputs: readonly string[];
   /** Values it produces for the rest of the run. */
   readonly outputs: readonly string[];
+  /** Element types of its outputs, as onnxruntime resolved them (also those shape inference missed). */
+  readonly outputTypes: ReadonlyMap<string, OnnxDataType>;
   /** Runs the segment on host tensors. */
   run(feeds: ReadonlyMap<string, HostTensor>): Promise<Map<string, HostTensor>>;
   /** Releases the onnxruntime session. */
@@ -122,7 +124,8 @@ export interface CpuSegment {
 /**
  * Compiles `nodes` of `graph` into an onnxruntime CPU session (the segment's model is cut out with
  * `extractSubgraph`: the weights it reads come along, every other value it reads is an input).
- * `types` gives the element type of those inputs; `outputs` the values to return.
+ * `types` gives the element type of those inputs (`elementTypes` those of earlier segments'
+ * outputs that `types` lacks); `outputs` the values to return.
  *
  * @example
  * ```ts ignore
@@ -135,9 +138,16 @@ export async function createCpuSegment(
   nodes: readonly GraphNode[],
   types: ReadonlyMap<string, TensorType>,
   outputs: readonly string[],
+  elementTypes: ReadonlyMap<string, OnnxDataType> = new Map(),
 ): Promise<CpuSegment> {
   const sub = extractSubgraph(graph, nodes, { types, outputs, name: `${graph.name}_cpu` });
   for (const v of sub.inputs) {
+    // A value of an earlier segment that shape inference could not type: onnxruntime typed it.
+    const typed = v.dataType ? undefined : elementTypes.get(v.name);
+    if (typed) {
+      v.dataType = typed;
+      v.dims = undefined;
+    }
     if (!v.dataType) throw new RangeError(`fallback: the type of '${v.name}' is unknown`);
     // Dims are left symbolic: a segment's inputs may change shape between runs.
     v.dims = v.dims?.map((_, i) => `${v.name}_d${i}`);
@@ -151,9 +161,15 @@ export async function createCpuSegment(
     graphOptimizationLevel: "all",
   });
   const fedNames = sub.inputs.map((v) => v.name);
+  const outputTypes = new Map<string, OnnxDataType>();
+  for (const m of session.outputMetadata) {
+    const dataType = m.isTensor ? FROM_ORT[m.type] : undefined;
+    if (dataType) outputTypes.set(m.name, dataType);
+  }
   return {
     inputs: fedNames,
     outputs,
+    outputTypes,
     async run(feeds) {
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const name of fedNames) {

@@ -325,3 +325,27 @@ gpuTest(
     }
   },
 );
+
+gpuTest(
+  "Session.run() matches onnxruntime when a CPU segment reads a value of unknown type from another",
+  async () => {
+    // com.microsoft's Gelu: onnxruntime runs it, shape inference here does not know its output.
+    const model = buildModel({
+      opsetImports: [{ domain: "com.microsoft", version: 1 }],
+      nodes: [
+        // One CPU segment: u of unknown type, h (Hardmax has no WebGPU kernel) of a known one.
+        buildNode("Gelu", ["x"], ["u"], {}, { domain: "com.microsoft" }),
+        buildNode("Hardmax", ["x"], ["h"]),
+        buildNode("Add", ["u", "x"], ["u2"]),
+        // A GPU node between the segments, reading h.
+        buildNode("Relu", ["h"], ["g"]),
+        // A second CPU segment reads u2 (unknown type) and g.
+        buildNode("Add", ["u2", "g"], ["y"]),
+        buildNode("Gelu", ["y"], ["z"], {}, { domain: "com.microsoft" }),
+      ],
+      inputs: [valueInfo("x", "float", [2, 3])],
+      outputs: [valueInfo("z", "float", [2, 3]), valueInfo("u", "float", undefined)],
+    });
+    await checkModel(model, { x: t("float", [2, 3], [-1, 0.5, 2, -0.25, 3, 0]) }, "unknown type");
+  },
+);

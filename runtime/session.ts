@@ -610,6 +610,8 @@ async function build(
     return b;
   };
   const segments: CpuSegment[] = [];
+  // Element types onnxruntime gives the segments' outputs (some shape inference could not infer).
+  const segmentTypes = new Map<string, OnnxDataType>();
   const reports = new Map<number, NodeReport>();
   const steps: RunStep[] = [];
   for (const st of plan.steps) {
@@ -620,8 +622,10 @@ async function build(
         st.nodes.map((n) => n.node),
         plan.types,
         st.outputs,
+        segmentTypes,
       );
       segments.push(segment);
+      for (const [name, dataType] of segment.outputTypes) segmentTypes.set(name, dataType);
       const uploads = st.outputs.filter((o) => plan.onGpu.has(o));
       steps.push({ kind: "cpu", segment, nodes: st.nodes, uploads });
       for (const n of st.nodes) {
