@@ -435,6 +435,15 @@ export class Session {
       for (const [name, t] of results) host.set(name, t);
       for (const name of step.uploads) {
         const t = results.get(name)!;
+        const planned = built.plan.types.get(name)!.dims;
+        if (t.dims.length !== planned.length || t.dims.some((d, i) => d !== planned[i])) {
+          // The GPU nodes after this segment were planned for other dims: refuse, never misread.
+          throw new Error(
+            `onnxruntime returned '${name}' with dims [${t.dims.join(", ")}], planned as [${
+              planned.join(", ")
+            }]`,
+          );
+        }
         device.queue.writeBuffer(
           built.bufferOf(name)!,
           0,
