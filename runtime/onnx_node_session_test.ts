@@ -19,9 +19,6 @@ const FLOAT4 = "float4e2m1 tensors: onnxruntime 1.23 has no such type";
 const INT2 = "int2/uint2 tensors (IR 13): onnxruntime 1.23 does not know the type";
 const INT4 =
   "int4/uint4 tensors: the fallback does not pack them two per byte for onnxruntime-node";
-const NONPAD =
-  "Attention-24 nonpad_kv_seqlen: onnxruntime 1.23 stops at opset 23, and the attention kernel " +
-  "has no per-batch key lengths";
 const QK_ORT = "qk_matmul_output runs on onnxruntime's CPU provider, which";
 
 /**
@@ -47,13 +44,6 @@ const CANNOT: Readonly<Record<string, string>> = {
   test_dequantizelinear_uint4: INT4,
   test_quantizelinear_int4: INT4,
   test_quantizelinear_uint4: INT4,
-  test_attention_4d_causal_nonpad_attn_mask_composition: NONPAD,
-  test_attention_4d_causal_nonpad_batch_prefill: NONPAD,
-  test_attention_4d_causal_nonpad_continued_prefill: NONPAD,
-  test_attention_4d_causal_nonpad_negative_offset_structural_empty: NONPAD,
-  test_attention_4d_diff_heads_mask4d_padded_kv: NONPAD,
-  test_attention_4d_gqa_causal_nonpad_decode: NONPAD,
-  test_attention_4d_gqa_causal_nonpad_decode_fp16: NONPAD,
   test_attention_23_fullymasked_qk_matmul_output_mode3_zero:
     `${QK_ORT} gives a fully masked row uniform weights where ONNX gives 0`,
   test_attention_24_fullymasked_qk_matmul_output_mode3_zero:
@@ -110,7 +100,7 @@ async function checkNodeTest(folder: string): Promise<void> {
     for (const n of session.report.nodes.filter((n) => n.opType === "Attention")) {
       const node = (await loadGraph(model)).nodes.find((g) => g.opType === "Attention")!;
       const precision = node.attributes.softmax_precision;
-      const familyForm = !node.outputs[3] && !node.inputs[6] &&
+      const familyForm = !node.outputs[3] &&
         (!precision || (precision.type === "int" && [1, 11].includes(precision.value)));
       if (familyForm) assert.equal(n.family, "attention", `${folder}: ${n.where} (${n.reason})`);
     }

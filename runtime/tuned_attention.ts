@@ -15,8 +15,11 @@
  *   program before the kernel; a mask known at plan time (bool or float, shorter ones padded with
  *   −∞) is converted on the host once.
  *
- * Declined (the node then runs on onnxruntime's CPU provider): `nonpad_kv_seqlen`, the
- * `qk_matmul_output` output, `present_*` without a past, `softmax_precision` below float32, and
+ * - `nonpad_kv_seqlen` (opset 24): the per-batch key lengths, and for causal attention without a
+ *   past the per-batch causal frontier `j <= i + len[b] - Sq`, are composed with the mask by a
+ *   program into one mask `[B, N or 1, Sq, Skv]`.
+ *
+ * Declined (the node then runs on onnxruntime's CPU provider): the `qk_matmul_output` output, `present_*` without a past, `softmax_precision` below float32, and
  * empty tensors.
  *
  * @module
@@ -29,7 +32,7 @@ import {
 } from "../kernels/attention/onnx_mapping.ts";
 import type { OnnxAttributes } from "../onnx/attribute.ts";
 import { floatAttr, intAttr } from "./ops/attributes.ts";
-import { additiveMaskProgram } from "./ops/attention_mask.ts";
+import { additiveMaskProgram, nonpadMaskProgram } from "./ops/attention_mask.ts";
 import { concatOp, transposeOp } from "./ops/movement.ts";
 import type { OpNode } from "./ops/types.ts";
 import type { TunedBinding, TunedNodePlan, TunedProgram } from "./tuned_types.ts";
@@ -99,7 +102,8 @@ function sizesOf(node: OpNode): OnnxAttentionSizes | undefined {
 export function attentionPlan(node: OpNode): TunedNodePlan | undefined {
   if (node.inputs.slice(0, 3).some((t) => !t || t.dtype !== "f32")) return undefined;
   const [, , , , pastKey, pastValue, nonpad] = node.inputs;
-  if (nonpad || (pastKey === undefined) !== (pastValue === undefined)) return undefined;
+  if ((pastKey === undefined) !== (pastValue === undefined)) return undefined;
+  if (nonpad && (nonpad.dtype !== "i32" || nonpad.dims.length !== 1)) return undefined;
   if (node.outputs[3] !== undefined) return undefined; // qk_matmul_output
   const [, presentKey, presentValue] = node.outputs;
   if ((presentKey || presentValue) && !pastKey) return undefined;
@@ -159,6 +163,36 @@ export function attentionPlan(node: OpNode): TunedNodePlan | undefined {
         program: additiveMaskProgram(maskInfo, seqKV),
         bindings: { in0: { kind: "input", index: 3 }, out0: bindings.mask },
       });
+    }
+  }
+  if (nonpad) {
+    // nonpad_kv_seqlen: per-batch key lengths (and, causal without a past, the per-batch causal
+    // frontier) composed with attn_mask into one mask [B, N or 1, Sq, Skv] by a program.
+    const given = problem.maskShape as number[] | undefined;
+    const maskHeads = given && given.length >= 3 ? given.at(-3)! : 1;
+    const causalFrontier = s.causal && !past;
+    const target: TunedBinding = { kind: "scratch", index: scratch.length };
+    scratch.push(batch * maskHeads * seqQ * seqKV);
+    before.push({
+      program: nonpadMaskProgram({
+        batch,
+        maskHeads,
+        seqQ,
+        seqKV,
+        ...(given ? { maskShape: given } : {}),
+        causalFrontier,
+      }),
+      bindings: {
+        in0: { kind: "input", index: 6 },
+        ...(given ? { in1: bindings.mask! } : {}),
+        out0: target,
+      },
+    });
+    problem.maskShape = [batch, maskHeads, seqQ, seqKV];
+    bindings.mask = target;
+    if (causalFrontier) {
+      problem.causal = false;
+      delete problem.causalOffset;
     }
   }
   try {

@@ -96,16 +96,28 @@ Deno.test("attentionPlan() concatenates a past cache into present outputs, shift
   assert.deepEqual(plan.bindings.v, { kind: "output", index: 2 });
 });
 
-Deno.test("attentionPlan() declines qk_matmul_output, nonpad_kv_seqlen and f16 softmax", () => {
+Deno.test("attentionPlan() composes nonpad_kv_seqlen into a mask and lifts causality into it", () => {
+  const qkv = [f32([2, 1, 2, 4]), f32([2, 1, 3, 4]), f32([2, 1, 3, 4])];
+  const lengths: TensorInfo = { dims: [2], dtype: "i32", elemType: "int64" };
+  const plan = attentionPlan(node(
+    [...qkv, f32([2, 3]), undefined, undefined, lengths],
+    [f32([2, 1, 2, 4])],
+    [{ name: "is_causal", type: "int", value: 1 }],
+  ));
+  assert.ok(plan);
+  assert.deepEqual(plan.problem.maskShape, [2, 1, 2, 3]);
+  assert.equal(plan.problem.causal, false);
+  const nonpad = plan.before!.at(-1)!;
+  assert.deepEqual(nonpad.bindings.in0, { kind: "input", index: 6 });
+  assert.deepEqual(nonpad.bindings.in1, { kind: "input", index: 3 });
+  assert.deepEqual(plan.bindings.mask, nonpad.bindings.out0);
+});
+
+Deno.test("attentionPlan() declines qk_matmul_output and f16 softmax", () => {
   const qkv = [f32([1, 1, 2, 4]), f32([1, 1, 2, 4]), f32([1, 1, 2, 4])];
   const y = f32([1, 1, 2, 4]);
   assert.ok(attentionPlan(node(qkv, [y])));
   assert.equal(attentionPlan(node(qkv, [y, undefined, undefined, f32([1, 1, 2, 2])])), undefined);
-  const lengths: TensorInfo = { dims: [1], dtype: "i32", elemType: "int64" };
-  assert.equal(
-    attentionPlan(node([...qkv, undefined, undefined, undefined, lengths], [y])),
-    undefined,
-  );
   assert.equal(
     attentionPlan(node(qkv, [y], [{ name: "softmax_precision", type: "int", value: 10 }])),
     undefined,

@@ -40,3 +40,65 @@ export function additiveMaskProgram(mask: TensorInfo, seqKV: number): KernelProg
   out0[idx] = ${value};`,
   });
 }
+
+/**
+ * The additive mask of an ONNX `Attention` node with `nonpad_kv_seqlen` (opset 24), shape
+ * `[batch, maskHeads, seqQ, seqKV]`: keys `j >= len[b]` are −∞, and with `causalFrontier` (causal
+ * attention without a past cache) so are keys `j > i + len[b] - seqQ`; elsewhere the value of the
+ * additive `attn_mask` (bound as `in1`, f32, its shape right-aligned and broadcast) or 0. The
+ * lengths are `in0` (i32, one per batch), the result `out0`.
+ *
+ * @example Two batches, no attn_mask, causal
+ * ```ts
+ * import { nonpadMaskProgram } from "./attention_mask.ts";
+ * const p = nonpadMaskProgram({ batch: 2, maskHeads: 1, seqQ: 3, seqKV: 5, causalFrontier: true });
+ * console.log(p.bindings.map((b) => b.name)); // ["in0", "out0"]
+ * ```
+ */
+export function nonpadMaskProgram(opts: {
+  readonly batch: number;
+  readonly maskHeads: number;
+  readonly seqQ: number;
+  readonly seqKV: number;
+  /** Shape of the additive `attn_mask` (rank ≤ 4, last dim `seqKV`); none when absent. */
+  readonly maskShape?: readonly number[];
+  readonly causalFrontier: boolean;
+}): KernelProgram {
+  const { batch, maskHeads, seqQ, seqKV, maskShape, causalFrontier } = opts;
+  const total = batch * maskHeads * seqQ * seqKV;
+  let value = "0.0f";
+  if (maskShape) {
+    const m = [...new Array<number>(4 - maskShape.length).fill(1), ...maskShape];
+    const strides = [m[1]! * m[2]! * m[3]!, m[2]! * m[3]!, m[3]!, 1];
+    const coords = ["b", "h", "i", "j"];
+    const terms = coords.map((c, k) => (m[k] === 1 ? "" : `${c} * ${strides[k]}u`)).filter(Boolean);
+    value = `in1[${terms.length ? terms.join(" + ") : "0u"}]`;
+  }
+  const bindings = [
+    { name: "in0", dtype: "i32" as const, elements: batch, access: "read" as const },
+    ...(maskShape
+      ? [{
+        name: "in1",
+        dtype: "f32" as const,
+        elements: sizeOf(maskShape),
+        access: "read" as const,
+      }]
+      : []),
+    { name: "out0", dtype: "f32" as const, elements: total, access: "read_write" as const },
+  ];
+  const frontier = causalFrontier ? ` || i32(j) > i32(i) + len - ${seqQ}` : "";
+  return elementProgram({
+    key: `attention-nonpad|${batch},${maskHeads},${seqQ},${seqKV}|${
+      maskShape ?? "none"
+    }|${causalFrontier}`,
+    bindings,
+    total,
+    body: `  let j = idx % ${seqKV}u;
+  let i = (idx / ${seqKV}u) % ${seqQ}u;
+  let h = (idx / ${seqKV * seqQ}u) % ${maskHeads}u;
+  let b = idx / ${seqKV * seqQ * maskHeads}u;
+  let len = in0[b];
+  if (i32(j) >= len${frontier}) { out0[idx] = ${lit(-Infinity, "f32")}; return; }
+  out0[idx] = ${value};`,
+  });
+}
