@@ -153,10 +153,16 @@ function classify(
   if (nodeInputs(node as never).length !== node.inputs.filter((i) => i).length) {
     return { kind: "cpu", reason: "subgraph" };
   }
-  if (inputs.some((i) => i === null) || outputs.some((o) => o === null || o === undefined)) {
+  // An omitted optional output (empty name) between others is `undefined`: only the tuned
+  // families take such nodes (Attention's Y and qk_matmul_output without the present KV).
+  if (
+    inputs.some((i) => i === null) ||
+    outputs.some((o, k) => o === null || (o === undefined && node.outputs[k] !== ""))
+  ) {
     return { kind: "cpu", reason: "type or shape not known on the GPU" };
   }
-  if (VIEW_OPS.has(node.opType)) {
+  const omitted = outputs.some((o) => o === undefined);
+  if (VIEW_OPS.has(node.opType) && !omitted) {
     const a = inputs[0];
     const out = outputs[0]!;
     if (a && a.dtype === out.dtype && elementCount(a.dims) === elementCount(out.dims)) {
@@ -197,6 +203,7 @@ function classify(
   }
   const generator = generators.get(node.opType);
   if (!generator) return { kind: "cpu", reason: `no WebGPU kernel for ${node.opType}` };
+  if (omitted) return { kind: "cpu", reason: "an omitted optional output between others" };
   try {
     const plan = generator.plan(opNode);
     const bound = plan.programs.flatMap((p) =>

@@ -19,8 +19,11 @@
  *   past the per-batch causal frontier `j <= i + len[b] - Sq`, are composed with the mask by a
  *   program into one mask `[B, N or 1, Sq, Skv]`.
  *
- * Declined (the node then runs on onnxruntime's CPU provider): the `qk_matmul_output` output, `present_*` without a past, `softmax_precision` below float32, and
- * empty tensors.
+ * - `qk_matmul_output` (output 3): a program after the kernel computes the scores in the mode the
+ *   node asks for (`runtime/ops/attention_scores.ts`).
+ *
+ * Declined (the node then runs on onnxruntime's CPU provider): mode-3 scores of long rows,
+ * `present_*` without a past, `softmax_precision` below float32, and empty tensors.
  *
  * @module
  */
@@ -33,6 +36,7 @@ import {
 import type { OnnxAttributes } from "../onnx/attribute.ts";
 import { floatAttr, intAttr } from "./ops/attributes.ts";
 import { additiveMaskProgram, nonpadMaskProgram } from "./ops/attention_mask.ts";
+import { MAX_SOFTMAX_ROW_WORK, qkScoresProgram } from "./ops/attention_scores.ts";
 import { concatOp, transposeOp } from "./ops/movement.ts";
 import type { OpNode } from "./ops/types.ts";
 import type { TunedBinding, TunedNodePlan, TunedProgram } from "./tuned_types.ts";
@@ -104,7 +108,8 @@ export function attentionPlan(node: OpNode): TunedNodePlan | undefined {
   const [, , , , pastKey, pastValue, nonpad] = node.inputs;
   if ((pastKey === undefined) !== (pastValue === undefined)) return undefined;
   if (nonpad && (nonpad.dtype !== "i32" || nonpad.dims.length !== 1)) return undefined;
-  if (node.outputs[3] !== undefined) return undefined; // qk_matmul_output
+  const qkMode = node.outputs[3] ? intAttr(node.attributes, "qk_matmul_output_mode", 0) : undefined;
+  if (qkMode !== undefined && (qkMode < 0 || qkMode > 3)) return undefined;
   const [, presentKey, presentValue] = node.outputs;
   if ((presentKey || presentValue) && !pastKey) return undefined;
   if ([pastKey, pastValue].some((t) => t && t.dtype !== "f32")) return undefined;
@@ -247,6 +252,32 @@ export function attentionPlan(node: OpNode): TunedNodePlan | undefined {
     bindings.output = { kind: "scratch", index: scratch.length };
     scratch.push(batch * heads * seqQ * headDimV);
     after.push(swapMiddle([batch, heads, seqQ, headDimV], bindings.output, out));
+  }
+  if (qkMode !== undefined) {
+    if (qkMode === 3 && seqKV * headDim > MAX_SOFTMAX_ROW_WORK) return undefined;
+    const mask = problem.maskShape as number[] | undefined;
+    after.push({
+      program: qkScoresProgram({
+        batch,
+        heads,
+        kvHeads,
+        seqQ,
+        seqKV,
+        headDim,
+        scale: s.scale,
+        softcap: s.softcap,
+        causal: problem.causal === true,
+        causalOffset: (problem.causalOffset as number | undefined) ?? 0,
+        ...(mask ? { maskShape: mask } : {}),
+        mode: qkMode,
+      }),
+      bindings: {
+        in0: bindings.q!,
+        in1: bindings.k!,
+        ...(bindings.mask ? { in2: bindings.mask } : {}),
+        out0: { kind: "output", index: 3 },
+      },
+    });
   }
   return {
     op: "attention",

@@ -113,11 +113,20 @@ Deno.test("attentionPlan() composes nonpad_kv_seqlen into a mask and lifts causa
   assert.deepEqual(plan.bindings.mask, nonpad.bindings.out0);
 });
 
-Deno.test("attentionPlan() declines qk_matmul_output and f16 softmax", () => {
+Deno.test("attentionPlan() adds a scores program for qk_matmul_output, and declines f16 softmax", () => {
   const qkv = [f32([1, 1, 2, 4]), f32([1, 1, 2, 4]), f32([1, 1, 2, 4])];
   const y = f32([1, 1, 2, 4]);
   assert.ok(attentionPlan(node(qkv, [y])));
-  assert.equal(attentionPlan(node(qkv, [y, undefined, undefined, f32([1, 1, 2, 2])])), undefined);
+  const withQk = attentionPlan(node(qkv, [y, undefined, undefined, f32([1, 1, 2, 2])]));
+  assert.deepEqual(withQk?.after?.at(-1)?.bindings.out0, { kind: "output", index: 3 });
+  const long = [f32([1, 1, 2, 64]), f32([1, 1, 1000, 64]), f32([1, 1, 1000, 64])];
+  const mode3 = [{ name: "qk_matmul_output_mode", type: "int" as const, value: 3 }];
+  assert.equal(
+    attentionPlan(
+      node(long, [f32([1, 1, 2, 64]), undefined, undefined, f32([1, 1, 2, 1000])], mode3),
+    ),
+    undefined,
+  );
   assert.equal(
     attentionPlan(node(qkv, [y], [{ name: "softmax_precision", type: "int", value: 10 }])),
     undefined,
@@ -133,6 +142,8 @@ interface AttentionCase {
   readonly attributes?: TestAttribute[];
   readonly mask?: { dims: number[]; bool: boolean; constant: boolean };
   readonly past?: number;
+  /** Also ask for qk_matmul_output. */
+  readonly qk?: boolean;
 }
 
 const CASES: readonly AttentionCase[] = [
@@ -194,6 +205,29 @@ const CASES: readonly AttentionCase[] = [
     mask: { dims: [2, 3, 4], bool: false, constant: true },
   },
   {
+    label: "4-D with past, present and qk_matmul_output (mode 0)",
+    q: [1, 2, 3, 4],
+    k: [1, 2, 2, 4],
+    v: [1, 2, 2, 4],
+    attributes: [{ name: "scale", type: "float", value: 0.7 }],
+    past: 2,
+    qk: true,
+  },
+  {
+    label: "3-D causal with past, present and qk_matmul_output (mode 3, softmax)",
+    q: [1, 3, 8],
+    k: [1, 3, 8],
+    v: [1, 3, 8],
+    attributes: [
+      { name: "q_num_heads", type: "int", value: 2 },
+      { name: "kv_num_heads", type: "int", value: 2 },
+      { name: "is_causal", type: "int", value: 1 },
+      { name: "qk_matmul_output_mode", type: "int", value: 3 },
+    ],
+    past: 2,
+    qk: true,
+  },
+  {
     label: "4-D causal with past and present",
     q: [1, 2, 2, 4],
     k: [1, 2, 2, 4],
@@ -228,18 +262,19 @@ for (const c of CASES) {
       }
       if (c.past) {
         while (full.length < 4) full.push(undefined);
-        const [b, h, , d] = c.k;
-        full.push(
-          floatInput([b!, h!, c.past, d!], seed++),
-          floatInput([b!, h!, c.past, c.v[3]!], seed++),
-        );
+        // Past caches are 4-D [B, Nkv, P, H] also for 3-D inputs.
+        const kv = c.attributes?.find((a) => a.name === "kv_num_heads")?.value as number;
+        const [b, h, d, dv] = c.k.length === 4
+          ? [c.k[0]!, c.k[1]!, c.k[3]!, c.v[3]!]
+          : [c.k[0]!, kv, c.k[2]! / kv, c.v[2]! / kv];
+        full.push(floatInput([b, h, c.past, d], seed++), floatInput([b, h, c.past, dv], seed++));
       }
       const test = {
         opType: "Attention",
         opset: 23,
         attributes: c.attributes ?? [],
         inputs: full,
-        outputs: c.past ? 3 : 1,
+        outputs: c.qk ? 4 : c.past ? 3 : 1,
       };
       const want = await runOrtNode(test);
       const gpu = await testGpu();
