@@ -349,3 +349,29 @@ gpuTest(
     await checkModel(model, { x: t("float", [2, 3], [-1, 0.5, 2, -0.25, 3, 0]) }, "unknown type");
   },
 );
+
+gpuTest(
+  "Session.run() matches onnxruntime on a model without nodes and on outputs computed at plan time",
+  async () => {
+    const empty = buildModel({
+      nodes: [],
+      inputs: [valueInfo("x", "float", [2])],
+      outputs: [valueInfo("x", "float", [2])],
+    });
+    await checkModel(empty, { x: t("float", [2], [1, -1]) }, "no nodes");
+    const folded = buildModel({
+      nodes: [
+        buildNode("Shape", ["x"], ["shape"]),
+        buildNode("Cast", ["shape"], ["shapef"], { to: 1 }),
+        buildNode("Mul", ["x", "x"], ["sq"]),
+      ],
+      inputs: [valueInfo("x", "float", ["N", 3])],
+      outputs: [
+        valueInfo("shape", "int64", [2]),
+        valueInfo("shapef", "float", [2]),
+        valueInfo("sq", "float", ["N", 3]),
+      ],
+    });
+    await checkModel(folded, { x: t("float", [2, 3], [1, 2, 3, 4, 5, 6]) }, "folded");
+  },
+);
