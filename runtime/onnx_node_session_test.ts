@@ -20,7 +20,8 @@ const FLOAT8 =
 const FLOAT4 = "float4e2m1 tensors: onnxruntime 1.23 has no such type";
 const INT2 = "int2/uint2 tensors (IR 13): onnxruntime 1.23 does not know the type";
 const INT4 =
-  "int4/uint4 tensors: the fallback does not pack them two per byte for onnxruntime-node";
+  "int4/uint4 tensors: onnxruntime-node's binding has no int4/uint4 tensors and its CPU provider " +
+  "no QuantizeLinear-23 for them";
 
 /**
  * Node tests that neither the WebGPU kernels nor onnxruntime-node 1.23's CPU provider (the
