@@ -435,13 +435,16 @@ export class Session {
       for (const [name, t] of results) host.set(name, t);
       for (const name of step.uploads) {
         const t = results.get(name)!;
-        const planned = built.plan.types.get(name)!.dims;
-        if (t.dims.length !== planned.length || t.dims.some((d, i) => d !== planned[i])) {
-          // The GPU nodes after this segment were planned for other dims: refuse, never misread.
+        const { dims: planned, dataType } = built.plan.types.get(name)!;
+        if (
+          gpuDtypeOf(t.dataType) !== gpuDtypeOf(dataType) || t.dims.length !== planned.length ||
+          t.dims.some((d, i) => d !== planned[i])
+        ) {
+          // The GPU nodes after this segment were planned for another tensor: refuse, never misread.
           throw new Error(
-            `onnxruntime returned '${name}' with dims [${t.dims.join(", ")}], planned as [${
-              planned.join(", ")
-            }]`,
+            `onnxruntime returned '${name}' as ${t.dataType} [${
+              t.dims.join(", ")
+            }], planned as ${dataType} [${planned.join(", ")}]`,
           );
         }
         device.queue.writeBuffer(
