@@ -375,3 +375,32 @@ gpuTest(
     await checkModel(folded, { x: t("float", [2, 3], [1, 2, 3, 4, 5, 6]) }, "folded");
   },
 );
+
+gpuTest(
+  "Session runs nodes whose trailing optional outputs are omitted on WebGPU, matching onnxruntime",
+  async () => {
+    const model = buildModel({
+      nodes: [
+        buildNode("LayerNormalization", ["x", "scale", "bias"], ["y", "", ""]),
+        buildNode("MaxPool", ["x4"], ["p", ""], { kernel_shape: [2, 2] }),
+      ],
+      inputs: [valueInfo("x", "float", [2, 4]), valueInfo("x4", "float", [1, 1, 3, 3])],
+      initializers: [
+        buildTensor("scale", "float", [4], [1, 2, 0.5, -1]),
+        buildTensor("bias", "float", [4], [0, 0.25, -0.5, 1]),
+      ],
+      outputs: [valueInfo("y", "float", [2, 4]), valueInfo("p", "float", [1, 1, 2, 2])],
+    });
+    await checkModel(model, {
+      x: t("float", [2, 4], [1, 2, 3, 4, -1, 0.5, 2, 8]),
+      x4: t("float", [1, 1, 3, 3], [1, 5, 2, -3, 4, 0, 7, 8, -9]),
+    }, "trailing omitted");
+    const gpu = await testGpu();
+    const session = await createSession(gpu, encodeModel(model), { cacheDir: null });
+    try {
+      assert.deepEqual(session.report.counts, { webgpu: 2, view: 0, host: 0, cpu: 0 });
+    } finally {
+      await session.release();
+    }
+  },
+);
