@@ -47,7 +47,54 @@ function toOrt(tensor: HostTensor): ort.Tensor {
     data = new Uint16Array(data.buffer, data.byteOffset, data.length);
   }
   // deno-lint-ignore no-explicit-any
-  return new ort.Tensor(type as any, data as any, [...tensor.dims]);
+  const out = new ort.Tensor(type as any, data as any, [...tensor.dims]);
+  if (tensor.dataType === "float16" && !(out.data instanceof Uint16Array)) {
+    // onnxruntime-common wraps float16 bits in a Float16Array where the runtime has one, but the
+    // native binding takes only a Uint16Array: hand it the bits as such.
+    (out as unknown as { cpuData: Uint16Array }).cpuData = data as Uint16Array;
+  }
+  return out;
+}
+
+/**
+ * The newest ONNX IR version onnxruntime-node 1.23 loads. A segment is written with at most this
+ * version: its nodes and types come from the original model, which onnxruntime can run when it
+ * knows them, whatever IR version the model declares.
+ */
+export const ORT_MAX_IR_VERSION = 11;
+
+/** The newest default-domain opset onnxruntime-node 1.23 loads. */
+export const ORT_MAX_OPSET = 23;
+
+/**
+ * Ops of the default domain that opsets 24 and 25 added or extended past what
+ * {@linkcode ORT_MAX_OPSET} can state (op type → the input index where the extension starts).
+ * The other changes of those opsets add element types (float8e8m0, int2, uint2), which
+ * onnxruntime refuses when it meets them.
+ */
+const NEWER_THAN_ORT: Readonly<Record<string, number>> = {
+  Attention: 6, // nonpad_kv_seqlen (opset 24)
+  Swish: 0,
+  TensorScatter: 0,
+  BitCast: 0,
+  CumProd: 0,
+};
+
+/**
+ * Stamps a segment of a model of opset 24 or newer with {@linkcode ORT_MAX_OPSET} when none of
+ * its nodes needs more: onnxruntime refuses the newer opsets outright, yet their other ops keep
+ * the meaning they had at opset 23.
+ */
+function lowerOpset(graph: Graph): void {
+  const i = graph.opsetImports.findIndex((o) => o.domain === "" || o.domain === "ai.onnx");
+  const imported = graph.opsetImports[i];
+  if (!imported || imported.version <= ORT_MAX_OPSET) return;
+  const needsNewer = graph.nodes.some((n) => {
+    if (n.domain !== "" && n.domain !== "ai.onnx") return false;
+    const from = NEWER_THAN_ORT[n.opType];
+    return from !== undefined && n.inputs.slice(from).some((x) => x !== "");
+  });
+  if (!needsNewer) graph.opsetImports[i] = { domain: imported.domain, version: ORT_MAX_OPSET };
 }
 
 function fromOrt(tensor: ort.Tensor): HostTensor {
@@ -66,6 +113,8 @@ export interface CpuSegment {
   readonly inputs: readonly string[];
   /** Values it produces for the rest of the run. */
   readonly outputs: readonly string[];
+  /** Element types of its outputs, as onnxruntime resolved them (also those shape inference missed). */
+  readonly outputTypes: ReadonlyMap<string, OnnxDataType>;
   /** Runs the segment on host tensors. */
   run(feeds: ReadonlyMap<string, HostTensor>): Promise<Map<string, HostTensor>>;
   /** Releases the onnxruntime session. */
@@ -75,7 +124,8 @@ export interface CpuSegment {
 /**
  * Compiles `nodes` of `graph` into an onnxruntime CPU session (the segment's model is cut out with
  * `extractSubgraph`: the weights it reads come along, every other value it reads is an input).
- * `types` gives the element type of those inputs; `outputs` the values to return.
+ * `types` gives the element type of those inputs (`elementTypes` those of earlier segments'
+ * outputs that `types` lacks); `outputs` the values to return.
  *
  * @example
  * ```ts ignore
@@ -88,14 +138,23 @@ export async function createCpuSegment(
   nodes: readonly GraphNode[],
   types: ReadonlyMap<string, TensorType>,
   outputs: readonly string[],
+  elementTypes: ReadonlyMap<string, OnnxDataType> = new Map(),
 ): Promise<CpuSegment> {
   const sub = extractSubgraph(graph, nodes, { types, outputs, name: `${graph.name}_cpu` });
   for (const v of sub.inputs) {
+    // A value of an earlier segment that shape inference could not type: onnxruntime typed it.
+    const typed = v.dataType ? undefined : elementTypes.get(v.name);
+    if (typed) {
+      v.dataType = typed;
+      v.dims = undefined;
+    }
     if (!v.dataType) throw new RangeError(`fallback: the type of '${v.name}' is unknown`);
     // Dims are left symbolic: a segment's inputs may change shape between runs.
     v.dims = v.dims?.map((_, i) => `${v.name}_d${i}`);
   }
   for (const v of sub.outputs) v.dims = undefined;
+  sub.irVersion = Math.min(sub.irVersion, ORT_MAX_IR_VERSION);
+  lowerOpset(sub);
   const bytes = encodeModel(modelFromGraph(sub, { valueInfo: false }));
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ["cpu"],
@@ -103,9 +162,15 @@ export async function createCpuSegment(
     logSeverityLevel: 3, // errors only: its warnings about unused weights are not the user's
   });
   const fedNames = sub.inputs.map((v) => v.name);
+  const outputTypes = new Map<string, OnnxDataType>();
+  for (const m of session.outputMetadata) {
+    const dataType = m.isTensor ? FROM_ORT[m.type] : undefined;
+    if (dataType) outputTypes.set(m.name, dataType);
+  }
   return {
     inputs: fedNames,
     outputs,
+    outputTypes,
     async run(feeds) {
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const name of fedNames) {

@@ -110,6 +110,26 @@ function tensorNumbers(t: OnnxTensor): number[] | undefined {
   return Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
+/**
+ * Whether an integer weight fits the GPU's i32 storage (floats and small types always do).
+ *
+ * @example
+ * ```ts
+ * import { fitsGpu } from "./plan.ts";
+ * const t = { name: "", docString: "", dataType: "int64" as const, dims: [1], data: new Float64Array([2 ** 40]) };
+ * console.log(fitsGpu(t)); // false
+ * ```
+ */
+export function fitsGpu(t: OnnxTensor): boolean {
+  if (t.dataType !== "int64" && t.dataType !== "uint64" && t.dataType !== "uint32") return true;
+  const data = t.data as ArrayLike<number | bigint>;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v > 2147483647 || v < -2147483648) return false;
+  }
+  return true;
+}
+
 function classify(
   node: GraphNode,
   inferred: InferredValues,
@@ -126,14 +146,23 @@ function classify(
     return { dims: t.dims, dtype, elemType: t.dataType };
   };
   const inputs = node.inputs.map(info);
-  const outputs = node.outputs.map(info);
+  // Omitted optional outputs at the end (an empty name) are no outputs at all.
+  let outCount = node.outputs.length;
+  while (outCount > 1 && node.outputs[outCount - 1] === "") outCount--;
+  const outputs = node.outputs.slice(0, outCount).map(info);
   if (nodeInputs(node as never).length !== node.inputs.filter((i) => i).length) {
     return { kind: "cpu", reason: "subgraph" };
   }
-  if (inputs.some((i) => i === null) || outputs.some((o) => o === null || o === undefined)) {
+  // An omitted optional output (empty name) between others is `undefined`: only the tuned
+  // families take such nodes (Attention's Y and qk_matmul_output without the present KV).
+  if (
+    inputs.some((i) => i === null) ||
+    outputs.some((o, k) => o === null || (o === undefined && node.outputs[k] !== ""))
+  ) {
     return { kind: "cpu", reason: "type or shape not known on the GPU" };
   }
-  if (VIEW_OPS.has(node.opType)) {
+  const omitted = outputs.some((o) => o === undefined);
+  if (VIEW_OPS.has(node.opType) && !omitted) {
     const a = inputs[0];
     const out = outputs[0]!;
     if (a && a.dtype === out.dtype && elementCount(a.dims) === elementCount(out.dims)) {
@@ -152,17 +181,39 @@ function classify(
       return tensorNumbers(t);
     }),
   };
+  // A weight the GPU reads must fit its i32 storage (values read on the host, such as Slice's
+  // INT64_MAX ends, need not).
+  const wide = (bound: readonly number[]) => {
+    const i = bound.find((k) => {
+      const t = node.inputs[k] ? inferred.constants.get(node.inputs[k]!) : undefined;
+      return t !== undefined && !fitsGpu(t);
+    });
+    return i === undefined ? undefined : {
+      kind: "cpu" as const,
+      reason: `'${node.inputs[i]}' holds integers beyond 32 bits`,
+    };
+  };
   const tuned = tunedNodePlan(opNode);
-  if (tuned) return { kind: "tuned", tuned, opNode };
+  if (tuned) {
+    const bound = [
+      ...Object.values(tuned.bindings),
+      ...[...tuned.before ?? [], ...tuned.after ?? []].flatMap((p) => Object.values(p.bindings)),
+    ].flatMap((b) => (b.kind === "input" ? [b.index] : []));
+    return wide(bound) ?? { kind: "tuned", tuned, opNode };
+  }
   const generator = generators.get(node.opType);
   if (!generator) return { kind: "cpu", reason: `no WebGPU kernel for ${node.opType}` };
+  if (omitted) return { kind: "cpu", reason: "an omitted optional output between others" };
   try {
     const plan = generator.plan(opNode);
     const tooLong = plan.programs.find((p) => loopPasses(p.code) > LOOP_BUDGET);
     if (tooLong) {
       return { kind: "cpu", reason: `a loop of ${node.opType}'s program passes llvmpipe's budget` };
     }
-    return { kind: "program", plan, opNode };
+    const bound = plan.programs.flatMap((p) =>
+      p.bindings.flatMap((b) => (/^in\d+$/.test(b.name) ? [Number(b.name.slice(2))] : []))
+    );
+    return wide(bound) ?? { kind: "program", plan, opNode };
   } catch (error) {
     if (error instanceof UnsupportedOpError || error instanceof RangeError) {
       return { kind: "cpu", reason: error.message };

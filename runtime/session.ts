@@ -3,8 +3,8 @@
  * shapes and planned once (kernels chosen, buffers assigned by lifetime, weights uploaded, bind
  * groups created); every run is then recorded into one command encoder and submitted once (one
  * more per CPU segment, where nodes without a WebGPU kernel run on onnxruntime's CPU provider).
- * Conv, MatMul and Gemm nodes run on the tuned kernel families with the best known config for
- * this device.
+ * Conv, MatMul, Gemm and Attention nodes run on the tuned kernel families with the best known
+ * config for this device.
  *
  * @module
  */
@@ -22,10 +22,11 @@ import {
   type HostTensor,
   toGpuValues,
 } from "./host_tensor.ts";
-import { type PlannedNode, planSession, type SessionPlan } from "./plan.ts";
+import { fitsGpu, type PlannedNode, planSession, type SessionPlan } from "./plan.ts";
 import { inferValues, prepareGraph } from "./prepare.ts";
 import { OP_GENERATORS } from "./ops/registry.ts";
 import { inPlaceProgram } from "./ops/in_place.ts";
+import type { TunedNodePlan } from "./tuned_types.ts";
 
 /** Options of {@linkcode createSession}. */
 export interface SessionOptions {
@@ -57,7 +58,7 @@ export interface NodeReport {
   readonly opType: string;
   /** `webgpu` (a kernel), `view` (no copy), `host` (computed at plan time) or `cpu` (onnxruntime). */
   readonly where: "webgpu" | "view" | "host" | "cpu";
-  /** Tuned kernel family, for Conv/MatMul/Gemm on the GPU. */
+  /** Tuned kernel family, for Conv/MatMul/Gemm/Attention on the GPU. */
   readonly family?: string;
   /** Source of the family's config. */
   readonly configSource?: ConfigSource;
@@ -103,9 +104,12 @@ export interface ProfileRow {
 /** A session output. */
 export type SessionOutput = HostTensor;
 
-/** A host input: a {@linkcode HostTensor}, or a typed array with `dims`. */
+/**
+ * A host input: a {@linkcode HostTensor}, or a typed array with `dims` (onnxruntime's `Tensor`s
+ * are taken as they are, their `type` naming the element type).
+ */
 export type SessionInput = HostTensor | {
-  readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
+  readonly data: Exclude<HostTensor["data"], string[]>;
   readonly dims: readonly number[];
 };
 
@@ -134,9 +138,33 @@ interface Built {
 
 const ORT_LIKE: Record<string, OnnxDataType> = {
   Float32Array: "float",
+  Float16Array: "float16",
+  Float64Array: "double",
   Int32Array: "int32",
+  Int16Array: "int16",
+  Int8Array: "int8",
   BigInt64Array: "int64",
+  BigUint64Array: "uint64",
+  Uint32Array: "uint32",
+  Uint16Array: "uint16",
   Uint8Array: "uint8",
+};
+
+/** Element types of onnxruntime's `Tensor.type`, so that its tensors can be fed as they are. */
+const ORT_TYPES: Record<string, OnnxDataType> = {
+  float32: "float",
+  float16: "float16",
+  float64: "double",
+  int64: "int64",
+  int32: "int32",
+  int16: "int16",
+  int8: "int8",
+  uint64: "uint64",
+  uint32: "uint32",
+  uint16: "uint16",
+  uint8: "uint8",
+  bool: "bool",
+  string: "string",
 };
 
 function nodeName(p: PlannedNode): string {
@@ -305,7 +333,10 @@ export class Session {
     for (const v of this.#graph.inputs) {
       const f = feeds[v.name];
       if (!f) throw new RangeError(`missing input '${v.name}'`);
-      const dataType = "dataType" in f ? f.dataType : ORT_LIKE[f.data?.constructor?.name ?? ""];
+      const dataType = "dataType" in f
+        ? f.dataType
+        : ORT_TYPES[(f as { type?: string }).type ?? ""] ??
+          ORT_LIKE[f.data?.constructor?.name ?? ""];
       if (!dataType || !f.data || !Array.isArray(f.dims)) {
         throw new TypeError(`input '${v.name}' must be { data: typed array, dims: number[] }`);
       }
@@ -405,6 +436,18 @@ export class Session {
       for (const [name, t] of results) host.set(name, t);
       for (const name of step.uploads) {
         const t = results.get(name)!;
+        const { dims: planned, dataType } = built.plan.types.get(name)!;
+        if (
+          gpuDtypeOf(t.dataType) !== gpuDtypeOf(dataType) || t.dims.length !== planned.length ||
+          t.dims.some((d, i) => d !== planned[i])
+        ) {
+          // The GPU nodes after this segment were planned for another tensor: refuse, never misread.
+          throw new Error(
+            `onnxruntime returned '${name}' as ${t.dataType} [${
+              t.dims.join(", ")
+            }], planned as ${dataType} [${planned.join(", ")}]`,
+          );
+        }
         device.queue.writeBuffer(
           built.bufferOf(name)!,
           0,
@@ -560,7 +603,8 @@ async function build(
   for (const name of gpuReads) {
     const r = root(name);
     const t = plan.constants.get(r);
-    if (!t || weights.has(r)) continue;
+    // Integers beyond 32 bits are only ever read on the host (the planner checked the bindings).
+    if (!t || weights.has(r) || !fitsGpu(t)) continue;
     const values = toGpuValues(t);
     const buffer = newBuffer(values.byteLength);
     device.queue.writeBuffer(buffer, 0, encodeTensor(gpuDtypeOf(t.dataType)!, values));
@@ -579,6 +623,8 @@ async function build(
     return b;
   };
   const segments: CpuSegment[] = [];
+  // Element types onnxruntime gives the segments' outputs (some shape inference could not infer).
+  const segmentTypes = new Map<string, OnnxDataType>();
   const reports = new Map<number, NodeReport>();
   const steps: RunStep[] = [];
   for (const st of plan.steps) {
@@ -589,8 +635,10 @@ async function build(
         st.nodes.map((n) => n.node),
         plan.types,
         st.outputs,
+        segmentTypes,
       );
       segments.push(segment);
+      for (const [name, dataType] of segment.outputTypes) segmentTypes.set(name, dataType);
       const uploads = st.outputs.filter((o) => plan.onGpu.has(o));
       steps.push({ kind: "cpu", segment, nodes: st.nodes, uploads });
       for (const n of st.nodes) {
@@ -619,26 +667,52 @@ async function build(
         ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
         nearest: true,
       });
-      const buffers = kernel.program.bindings.map((b) => {
-        const source = how.tuned.bindings[b.name];
-        if (!source) throw new RangeError(`no source for binding '${b.name}'`);
-        if (source.kind === "input") return bind(`in${source.index}`);
-        if (source.kind === "output") return bind(`out${source.index}`);
-        const buffer = newBuffer(source.data.byteLength);
-        device.queue.writeBuffer(buffer, 0, encodeTensor("f32", source.data));
-        weightBytes += source.data.byteLength;
+      // Scratch buffers of the programs around the kernel (a layout change of 3-D attention).
+      const scratch = (how.tuned.scratch ?? []).map((n) => newBuffer(n * 4));
+      const source = (bindings: TunedNodePlan["bindings"], name: string): GPUBuffer => {
+        const from = bindings[name];
+        if (!from) throw new RangeError(`no source for binding '${name}'`);
+        if (from.kind === "input") return bind(`in${from.index}`);
+        if (from.kind === "output") return bind(`out${from.index}`);
+        if (from.kind === "scratch") return scratch[from.index]!;
+        const buffer = newBuffer(from.data.byteLength);
+        device.queue.writeBuffer(buffer, 0, encodeTensor("f32", from.data));
+        weightBytes += from.data.byteLength;
         return buffer;
-      });
+      };
+      const around = async (programs: TunedNodePlan["before"]) => {
+        const out = [];
+        for (const { program, bindings } of programs ?? []) {
+          const { pipeline } = await compileCached(gpu, program);
+          const entries: GPUBindGroupEntry[] = program.bindings.map((b, i) => ({
+            binding: i,
+            resource: { buffer: source(bindings, b.name) },
+          }));
+          if (program.uniforms) {
+            entries.push({
+              binding: program.bindings.length,
+              resource: { buffer: uniformBuffer(program.uniforms) },
+            });
+          }
+          out.push({
+            pipeline,
+            bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }),
+            workgroups: program.dispatch,
+          });
+        }
+        return out;
+      };
+      const buffers = kernel.program.bindings.map((b) => source(how.tuned.bindings, b.name));
       const bindGroup = kernel.createBindGroup(buffers);
       steps.push({
         kind: "gpu",
         step: {
           planned: p,
-          dispatches: [{
-            pipeline: kernel.pipeline,
-            bindGroup,
-            workgroups: kernel.program.dispatch,
-          }],
+          dispatches: [
+            ...await around(how.tuned.before),
+            { pipeline: kernel.pipeline, bindGroup, workgroups: kernel.program.dispatch },
+            ...await around(how.tuned.after),
+          ],
         },
       });
       reports.set(p.index, {

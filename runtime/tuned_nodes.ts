@@ -1,6 +1,6 @@
 /**
- * Maps the ONNX nodes that tuned kernel families compute (Conv, MatMul, Gemm) to a family problem
- * and the buffers its program binds. Pure: a node in, a plan (or `undefined` when the family cannot
+ * Maps the ONNX nodes that tuned kernel families compute (Conv, MatMul, Gemm, Attention) to a
+ * family problem and the buffers its program binds. Pure: a node in, a plan (or `undefined` when the family cannot
  * compute this form of the node) out.
  *
  * Weights a family wants in another form (Gemm's transposed or scaled B, its bias) are computed on
@@ -10,22 +10,10 @@
  */
 import { floatAttr, intAttr, intsAttr, stringAttr } from "./ops/attributes.ts";
 import type { OpNode } from "./ops/types.ts";
+import { attentionPlan } from "./tuned_attention.ts";
+import type { TunedBinding, TunedNodePlan } from "./tuned_types.ts";
 
-/** Where one binding of a family program takes its buffer from. */
-export type TunedBinding =
-  | { readonly kind: "input"; readonly index: number }
-  | { readonly kind: "output"; readonly index: number }
-  | { readonly kind: "constant"; readonly data: Float32Array };
-
-/** A node computed by a tuned family. */
-export interface TunedNodePlan {
-  /** Kernel family. */
-  readonly op: "matmul" | "conv2d";
-  /** The family's problem. */
-  readonly problem: Readonly<Record<string, unknown>>;
-  /** Source of every binding of the family's program, by binding name. */
-  readonly bindings: Readonly<Record<string, TunedBinding>>;
-}
+export type { TunedBinding, TunedNodePlan, TunedProgram } from "./tuned_types.ts";
 
 const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
@@ -213,6 +201,8 @@ export function tunedNodePlan(node: OpNode): TunedNodePlan | undefined {
       return matmulPlan(node);
     case "Gemm":
       return gemmPlan(node);
+    case "Attention":
+      return attentionPlan(node);
     default:
       return undefined;
   }

@@ -30,8 +30,7 @@
  */
 import type { OpExecutor } from "../executor.ts";
 import { getAttribute } from "../../onnx/attribute.ts";
-import { type ConformanceCase, type OpAdapter, type OpPlan, UnsupportedCase } from "../case.ts";
-import type { OnnxTensor } from "../../onnx/tensor.ts";
+import { type OpAdapter, type OpPlan, UnsupportedCase } from "../case.ts";
 import { broadcastTo, kernelDtype, toFloat32, transpose } from "../host_ops.ts";
 import {
   type AttentionRun,
@@ -42,6 +41,7 @@ import {
   toSequenceMajor,
 } from "./_attention.ts";
 import { product, requiredInput, requireDtype } from "./_util.ts";
+import { onnxAdditiveMask, onnxAttentionSizes } from "../../kernels/attention/onnx_mapping.ts";
 
 /** `TensorProto.DataType` codes of `softmax_precision` that the f32 softmax satisfies. */
 const FINE_SOFTMAX_PRECISIONS = [1, 11]; // FLOAT, DOUBLE (f32 math is below double, within tolerance)
@@ -67,8 +67,6 @@ export const onnxAttentionAdapter: OpAdapter = {
   matches: (c) => c.opType === "Attention" && c.domain === "",
   plan(c): OpPlan {
     const a = c.attributes;
-    const softcap = getAttribute(a, "softcap", "float") ?? 0;
-    if (!(softcap >= 0)) throw new RangeError(`${c.id}: softcap must be >= 0: it is ${softcap}`);
     const qkMode = c.outputs[3] ? getAttribute(a, "qk_matmul_output_mode", "int") ?? 0 : undefined;
     if (qkMode !== undefined && (qkMode < 0 || qkMode > 3)) {
       throw new RangeError(`${c.id}: qk_matmul_output_mode must be 0 to 3: it is ${qkMode}`);
@@ -94,30 +92,35 @@ export const onnxAttentionAdapter: OpAdapter = {
     if ((pastKey === undefined) !== (pastValue === undefined)) {
       throw new RangeError(`${c.id}: past_key and past_value must be given together`);
     }
-    const { rank, batch, heads, kvHeads, seqQ, seqNew, headDim, headDimV } = sizes(c, q, k, v);
+    const sizes = (() => {
+      try {
+        return onnxAttentionSizes(q.dims, k.dims, v.dims, {
+          qNumHeads: getAttribute(a, "q_num_heads", "int"),
+          kvNumHeads: getAttribute(a, "kv_num_heads", "int"),
+          scale: getAttribute(a, "scale", "float"),
+          softcap: getAttribute(a, "softcap", "float"),
+          isCausal: getAttribute(a, "is_causal", "int"),
+        });
+      } catch (error) {
+        if (error instanceof RangeError) throw new RangeError(`${c.id}: ${error.message}`);
+        throw error;
+      }
+    })();
+    const { rank, batch, heads, kvHeads, seqQ, seqNew, headDim, headDimV } = sizes;
+    const { causal, scale, softcap } = sizes;
     const past = pastKey ? pastKey.dims[2]! : 0;
     const seqKV = past + seqNew;
-    const causal = (getAttribute(a, "is_causal", "int") ?? 0) !== 0;
-    const scale = getAttribute(a, "scale", "float") ?? 1 / Math.sqrt(headDim);
     const lengths = nonpad ? Array.from(toFloat32(nonpad)) : undefined;
 
     // The additive mask: attn_mask (bool → 0/−∞, padded to seqKV), plus nonpad_kv_seqlen terms.
     let mask: AttentionRun["mask"];
     if (attnMask) {
-      const dims = [...attnMask.dims];
-      const given = dims.at(-1)!;
-      if (given > seqKV) {
-        throw new RangeError(`${c.id}: attn_mask has ${given} keys, more than ${seqKV}`);
-      }
-      const values = attnMask.dataType === "bool"
-        ? Float32Array.from(attnMask.data as Uint8Array, (x) => x ? 0 : -Infinity)
-        : toFloat32(attnMask);
-      const rows = values.length / given;
-      const padded = new Float32Array(rows * seqKV).fill(-Infinity);
-      for (let r = 0; r < rows; r++) {
-        padded.set(values.subarray(r * given, (r + 1) * given), r * seqKV);
-      }
-      mask = { data: padded, shape: [...dims.slice(0, -1), seqKV] };
+      mask = onnxAdditiveMask(
+        attnMask.dataType === "bool" ? attnMask.data as Uint8Array : toFloat32(attnMask),
+        attnMask.dims,
+        attnMask.dataType === "bool",
+        seqKV,
+      );
     }
     let kernelCausal = causal;
     if (lengths) {
@@ -211,44 +214,6 @@ export const onnxAttentionAdapter: OpAdapter = {
     };
   },
 };
-
-/** Sizes of 4-D `[B, N, S, H]` inputs, or of 3-D `[B, S, N·H]` ones with the head attributes. */
-function sizes(c: ConformanceCase, q: OnnxTensor, k: OnnxTensor, v: OnnxTensor): {
-  rank: number;
-  batch: number;
-  heads: number;
-  kvHeads: number;
-  seqQ: number;
-  seqNew: number;
-  headDim: number;
-  headDimV: number;
-} {
-  const rank = q.dims.length;
-  if ((rank !== 3 && rank !== 4) || k.dims.length !== rank || v.dims.length !== rank) {
-    throw new RangeError(`${c.id}: Q, K and V must all be 3-D or all be 4-D`);
-  }
-  const batch = q.dims[0]!;
-  if (rank === 4) {
-    const [heads, seqQ, headDim] = q.dims.slice(1) as [number, number, number];
-    const [kvHeads, seqNew] = k.dims.slice(1, 3) as [number, number];
-    return { rank, batch, heads, kvHeads, seqQ, seqNew, headDim, headDimV: v.dims[3]! };
-  }
-  const heads = getAttribute(c.attributes, "q_num_heads", "int");
-  const kvHeads = getAttribute(c.attributes, "kv_num_heads", "int");
-  if (heads === undefined || kvHeads === undefined) {
-    throw new RangeError(`${c.id}: 3-D inputs need q_num_heads and kv_num_heads`);
-  }
-  return {
-    rank,
-    batch,
-    heads,
-    kvHeads,
-    seqQ: q.dims[1]!,
-    seqNew: k.dims[1]!,
-    headDim: q.dims[2]! / heads,
-    headDimV: v.dims[2]! / kvHeads,
-  };
-}
 
 /** V = identity `[B·Nkv, Skv, Skv]`: attention then returns the softmax probabilities. */
 function identityValues(batchHeads: number, seqKV: number): Float32Array {

@@ -68,7 +68,10 @@ function product(
   out0[idx] = ${epilogue("acc")};`;
   return {
     programs: [elementProgram({
-      key: `${key}|m${m}n${n}k${k}|a${aDims}|b${bDims}|o${outBatch}|${JSON.stringify(layout)}`,
+      // The epilogue (alpha, beta, C's broadcast) changes the code: it is part of the key.
+      key: `${key}|m${m}n${n}k${k}|a${aDims}|b${bDims}|o${outBatch}|${JSON.stringify(layout)}|${
+        epilogue("acc")
+      }`,
       bindings: [
         inBinding(0, node.inputs[0]!),
         inBinding(1, node.inputs[1]!),

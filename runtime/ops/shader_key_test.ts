@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { OnnxAttributes } from "../../onnx/attribute.ts";
 import { convTransposeOps } from "./conv_transpose.ts";
+import { gemmOps } from "./gemm.ts";
 import { movementOps } from "./movement.ts";
 import { poolOps } from "./pool.ts";
 import { resizeOps } from "./resize.ts";
@@ -11,14 +12,20 @@ const generators: readonly OpGenerator[] = [
   ...poolOps,
   ...resizeOps,
   ...convTransposeOps,
+  ...gemmOps,
 ];
 
-function attrs(values: Record<string, number | string | readonly number[]>): OnnxAttributes {
+/** An attribute value; `{ float: x }` is a float attribute (a plain number is an int). */
+type AttrValue = number | string | readonly number[] | { readonly float: number };
+
+function attrs(values: Record<string, AttrValue>): OnnxAttributes {
   return Object.fromEntries(
     Object.entries(values).map(([name, value]) => [name, {
       name,
       docString: "",
-      ...(typeof value === "string"
+      ...(typeof value === "object" && "float" in value
+        ? { type: "float", value: value.float }
+        : typeof value === "string"
         ? { type: "string", value }
         : typeof value === "number"
         ? { type: "int", value }
@@ -31,7 +38,7 @@ function node(
   opType: string,
   inputs: readonly (readonly number[] | undefined)[],
   outputs: readonly (readonly number[])[],
-  a: Record<string, number | string | readonly number[]> = {},
+  a: Record<string, AttrValue> = {},
   constants: readonly (readonly number[] | undefined)[] = [],
   dtype: GpuDtype = "f32",
 ): OpNode {
@@ -91,6 +98,11 @@ const nodes: OpNode[] = [
   node("ConvTranspose", [[1, 2, 3, 3], [2, 2, 2, 2]], [[1, 2, 4, 4]]),
   node("ConvTranspose", [[1, 2, 3, 3], [2, 2, 2, 2], [2]], [[1, 2, 4, 4]]),
   node("ConvTranspose", [[1, 2, 3, 3], [2, 2, 2, 2]], [[1, 2, 6, 6]], { strides: [2, 2] }),
+  node("Gemm", [[3, 5], [5, 4]], [[3, 4]]),
+  node("Gemm", [[3, 5], [5, 4], [1, 4]], [[3, 4]]),
+  node("Gemm", [[3, 5], [5, 4], [3, 4]], [[3, 4]]),
+  node("Gemm", [[3, 5], [5, 4], [3, 4]], [[3, 4]], { beta: { float: 0 } }),
+  node("Gemm", [[3, 5], [5, 4]], [[3, 4]], { alpha: { float: 2 } }),
 ];
 
 Deno.test("every generator's shaderKey differs whenever its generated code differs", () => {
