@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Config } from "../kernels/types.ts";
-import type { TrialRecord } from "../tuner/types.ts";
-import { configKey } from "../search/space.ts";
+import type { Config } from "../core/types.ts";
+import type { TrialRecord } from "../core/trial.ts";
+import { configKey } from "../core/space.ts";
 import type { CacheBest, CacheEntry } from "./types.ts";
 
 /**

@@ -3,9 +3,10 @@
  *
  * @module
  */
-import type { HostTensor, KernelProgram } from "../kernels/types.ts";
+import type { HostTensor, KernelProgram } from "../core/types.ts";
 import type { Gpu } from "./device.ts";
-import { bufferBytes, decodeTensor, encodeTensor } from "./tensor_io.ts";
+import { bufferBytes } from "../core/dtype.ts";
+import { decodeTensor, encodeTensor } from "./tensor_io.ts";
 
 /** Thrown when WGSL fails to compile or the pipeline is rejected by the device. */
 export class CompileError extends Error {

@@ -9,16 +9,11 @@ import { type CacheEntry, CacheFormatError, defaultCacheDir, TuneCache } from ".
 import type { Gpu } from "../gpu/device.ts";
 import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
 import { getKernel } from "../kernels/registry.ts";
-import { configKey } from "../search/space.ts";
-import { assertFitsDevice } from "../tuner/device_fit.ts";
+import { configKey } from "../core/space.ts";
+import { assertFitsDevice } from "../core/device_fit.ts";
 import { problemDistance } from "../tuner/warm_start.ts";
-import type {
-  AnyKernelFamily,
-  Config,
-  DeviceCaps,
-  KernelProgram,
-  SearchSpace,
-} from "../kernels/types.ts";
+import type { AnyKernelFamily } from "../kernels/types.ts";
+import type { Config, DeviceCaps, KernelProgram, SearchSpace } from "../core/types.ts";
 import { assertExplicitConfig, assertLoadKernelOptions, assertOpenGpu } from "./_check.ts";
 
 /** Options of {@linkcode loadKernel}. */

@@ -9,7 +9,8 @@
  * @module
  */
 import type { Gpu } from "../gpu/device.ts";
-import { bufferBytes, decodeTensor, encodeTensor } from "../gpu/tensor_io.ts";
+import { bufferBytes } from "../core/dtype.ts";
+import { decodeTensor, encodeTensor } from "../gpu/tensor_io.ts";
 import type { Graph, GraphValue } from "../graph/ir.ts";
 import { loadGraph } from "../graph/from_model.ts";
 import type { OnnxDataType } from "../onnx/data_type.ts";

@@ -9,8 +9,8 @@ import {
   replayEvaluate,
 } from "./replay.ts";
 import { randomSearch } from "./random.ts";
-import { configKey, enumerateValid } from "./space.ts";
-import type { Config, SearchSpace } from "../kernels/types.ts";
+import { configKey, enumerateValid } from "../core/space.ts";
+import type { Config, SearchSpace } from "../core/types.ts";
 import { type Evaluate, type Evaluation, SearchStopped, type SearchStrategy } from "./types.ts";
 
 function median(values: number[]): number {

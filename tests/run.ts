@@ -15,6 +15,7 @@
  */
 const ROOTS = [
   "tests/",
+  "core/",
   "gpu/",
   "kernels/",
   "search/",

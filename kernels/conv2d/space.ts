@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { enumerateValid } from "../../search/space.ts";
+import { enumerateValid } from "../../core/space.ts";
 import { LOOP_BUDGET } from "../loop_budget.ts";
 import type { Config, DeviceCaps, ParamSpec, SearchSpace } from "../types.ts";
 import {
@@ -188,7 +188,7 @@ function pruneReason(
  *
  * @example The space of a small convolution
  * ```ts
- * import { enumerateValid } from "../../search/space.ts";
+ * import { enumerateValid } from "../../core/space.ts";
 import { LOOP_BUDGET } from "../loop_budget.ts";
  * import { DEFAULT_CAPS } from "../types.ts";
  * import { normalizeConv2dProblem } from "./problem.ts";

@@ -7,8 +7,9 @@
  */
 import { compileProgram } from "../../gpu/program.ts";
 import type { Gpu } from "../../gpu/device.ts";
-import { bufferBytes, decodeTensor, encodeTensor } from "../../gpu/tensor_io.ts";
-import type { Dtype } from "../../kernels/types.ts";
+import { bufferBytes } from "../../core/dtype.ts";
+import { decodeTensor, encodeTensor } from "../../gpu/tensor_io.ts";
+import type { Dtype } from "../../core/types.ts";
 import type { OpNode, OpPlan } from "./types.ts";
 
 /**
