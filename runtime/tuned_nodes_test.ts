@@ -4,7 +4,7 @@ import { bufferBytes } from "../core/dtype.ts";
 import { decodeTensor, encodeTensor } from "../gpu/tensor_io.ts";
 import { readBuffer } from "../gpu/program.ts";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
-import type { OnnxAttributes } from "../onnx/attribute.ts";
+import type { OnnxAttributes } from "../onnx/graph.ts";
 import { runOrtNode, type TestAttribute, type TestNode } from "./ops/testdata/ort_node.ts";
 import { tunedNodePlan } from "./tuned_nodes.ts";
 

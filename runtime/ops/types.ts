@@ -18,7 +18,7 @@
  * @module
  */
 import type { Dtype, KernelProgram } from "../../core/types.ts";
-import type { OnnxAttributes } from "../../onnx/attribute.ts";
+import type { OnnxAttributes } from "../../onnx/graph.ts";
 import type { OnnxDataType } from "../../onnx/data_type.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { OnnxAttributes } from "../../../onnx/attribute.ts";
+import type { OnnxAttributes } from "../../../onnx/graph.ts";
 import { testGpu } from "../../../tests/gpu_fixture.ts";
 import { runOpPlan } from "../execute.ts";
 import type { OpGenerator, OpNode, TensorInfo } from "../types.ts";
