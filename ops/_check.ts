@@ -8,7 +8,7 @@
  */
 import type { AnyKernelFamily } from "../kernels/types.ts";
 import type { BufferBinding, Config, DeviceCaps, HostTensor, ParamValue } from "../core/types.ts";
-import type { LoadKernelOptions } from "./kernel_handle.ts";
+import type { LoadKernelOptions } from "./load_kernel_options.ts";
 
 export { assertOpenGpu } from "../gpu/assert_gpu.ts";
 export { describeValue } from "../core/describe.ts";

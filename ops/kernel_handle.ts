@@ -15,24 +15,9 @@ import { problemDistance } from "../tuner/warm_start.ts";
 import type { AnyKernelFamily } from "../kernels/types.ts";
 import type { Config, DeviceCaps, KernelProgram, SearchSpace } from "../core/types.ts";
 import { assertExplicitConfig, assertLoadKernelOptions, assertOpenGpu } from "./_check.ts";
+import type { LoadKernelOptions } from "./load_kernel_options.ts";
 
-/** Options of {@linkcode loadKernel}. */
-export interface LoadKernelOptions {
-  /** Use exactly this config. */
-  config?: Config;
-  /**
-   * Cache directory holding tuned configs; `null` skips the lookup and uses the default config.
-   * @default {defaultCacheDir()}
-   */
-  cacheDir?: string | null;
-  /**
-   * When the cache has no tuned config for this exact problem, use the best config of the nearest
-   * tuned problem of the same family (problems compared by the log-distance of their sizes), if
-   * that config is legal for this problem; `source` is then `"nearest"`.
-   * @default {false}
-   */
-  nearest?: boolean;
-}
+export type { LoadKernelOptions } from "./load_kernel_options.ts";
 
 /** A compiled kernel ready to dispatch on GPU buffers. */
 export interface KernelHandle {
