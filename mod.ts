@@ -29,6 +29,12 @@ export * from "./kernels/config_params.ts";
 export * from "./kernels/matmul/family.ts";
 export * from "./kernels/conv2d/family.ts";
 export * from "./kernels/attention/family.ts";
+export type {
+  AttentionDtype,
+  AttentionMaskKind,
+  AttentionProblem,
+  AttentionProblemInput,
+} from "./kernels/attention/problem.ts";
 export * from "./search/types.ts";
 export * from "./core/space.ts";
 export * from "./core/random.ts";

@@ -6,6 +6,27 @@
  */
 import type { Config } from "./types.ts";
 
+/** How one candidate ended. Failures are data, never exceptions past the tuner. */
+export type TrialStatus =
+  | "ok"
+  | "invalid"
+  | "compile_error"
+  | "runtime_error"
+  | "wrong"
+  | "timeout"
+  | "device_lost";
+
+/** Every status, once (the type check fails when one is missing here), in report order. */
+const ORDER: Readonly<Record<TrialStatus, true>> = {
+  ok: true,
+  invalid: true,
+  compile_error: true,
+  runtime_error: true,
+  wrong: true,
+  timeout: true,
+  device_lost: true,
+};
+
 /**
  * Every status a trial may have, in the order reports list them.
  *
@@ -15,18 +36,9 @@ import type { Config } from "./types.ts";
  * console.log(TRIAL_STATUSES[0]); // "ok"
  * ```
  */
-export const TRIAL_STATUSES = [
-  "ok",
-  "invalid",
-  "compile_error",
-  "runtime_error",
-  "wrong",
-  "timeout",
-  "device_lost",
-] as const;
-
-/** How one candidate ended. Failures are data, never exceptions past the tuner. */
-export type TrialStatus = typeof TRIAL_STATUSES[number];
+export const TRIAL_STATUSES: readonly TrialStatus[] = Object.freeze(
+  Object.keys(ORDER) as TrialStatus[],
+);
 
 /**
  * True when `value` is one of {@linkcode TRIAL_STATUSES}.
@@ -38,7 +50,7 @@ export type TrialStatus = typeof TRIAL_STATUSES[number];
  * ```
  */
 export function isTrialStatus(value: unknown): value is TrialStatus {
-  return (TRIAL_STATUSES as readonly unknown[]).includes(value);
+  return typeof value === "string" && Object.hasOwn(ORDER, value);
 }
 
 /** One evaluated candidate, as kept in the cache (every trial, not only the winner). */
