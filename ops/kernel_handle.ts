@@ -8,6 +8,7 @@
 import { type CacheEntry, CacheFormatError, defaultCacheDir, TuneCache } from "../cache/mod.ts";
 import type { Gpu } from "../gpu/device.ts";
 import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
+import { createProgramBindGroup } from "../gpu/bind_group.ts";
 import { getKernel } from "../kernels/registry.ts";
 import { configKey } from "../core/space.ts";
 import { assertFitsDevice } from "../core/device_fit.ts";
@@ -264,19 +265,7 @@ export async function loadKernel(
           }): current length is ${buffers.length}`,
         );
       }
-      const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
-        binding: i,
-        resource: { buffer },
-      }));
-      if (program.uniforms) {
-        const uniform = device.createBuffer({
-          size: Math.max(16, Math.ceil(program.uniforms.byteLength / 16) * 16),
-          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-        });
-        device.queue.writeBuffer(uniform, 0, program.uniforms);
-        entries.push({ binding: buffers.length, resource: { buffer: uniform } });
-      }
-      return device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+      return createProgramBindGroup(device, pipeline, program, buffers).bindGroup;
     },
     encode(pass, bindGroup) {
       pass.setPipeline(pipeline);
