@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { median } from "../core/stats.ts";
 import {
   configKey,
   type Gpu,
@@ -19,13 +20,6 @@ import {
 export const ITERATIONS = 8;
 /** Untimed warm-up iterations deno bench runs before the timed ones. */
 export const WARMUP = 1;
-
-/** Median of `values`. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** A storage buffer holding `values`, or `values` zero floats when it is a number. */
 export function storageBuffer(

@@ -22,7 +22,8 @@ import type { Config, ParamValue } from "../core/types.ts";
 import { configKey } from "../core/space.ts";
 import { measureProgram } from "../tuner/measure.ts";
 import { compareToReference } from "../core/compare.ts";
-import { loadAverage, median } from "./_bench.ts";
+import { median } from "../core/stats.ts";
+import { loadAverage } from "./_bench.ts";
 
 const opts = new Command()
   .requiredOption("--op <op>", "kernel family")

@@ -25,12 +25,12 @@
  * @module
  */
 import { getKernel, type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
+import { median } from "../core/stats.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
 import {
   assertTunedIsWinner,
   configText,
   loadAverage,
-  median,
   readFloats,
   relativeError,
   storageBuffer,

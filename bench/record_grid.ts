@@ -26,7 +26,7 @@ import { gridSearch } from "../search/grid.ts";
 import { configKey, enumerateValid, parseFixSpec, restrictSpace } from "../core/space.ts";
 import type { SearchStrategy } from "../search/types.ts";
 import { tune } from "../tuner/tune.ts";
-import { median } from "./_bench.ts";
+import { median } from "../core/stats.ts";
 
 const program = new Command()
   .requiredOption("--op <op>", "kernel family")
