@@ -9,6 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { resolveImport } from "./_resolve.ts";
 
 /**
  * Top-level folders (and root files) from the bottom layer up. A folder may import the folders of
@@ -51,17 +52,6 @@ export function importsOf(source: string): string[] {
   return out;
 }
 
-/** Resolves a relative specifier against the importing file (both repository-relative). */
-function resolve(from: string, spec: string): string {
-  const parts = from.split("/").slice(0, -1);
-  for (const p of spec.split("/")) {
-    if (p === "." || p === "") continue;
-    if (p === "..") parts.pop();
-    else parts.push(p);
-  }
-  return parts.join("/");
-}
-
 /** The layer entry a repository-relative path belongs to: its top folder, or the root file. */
 function unitOf(path: string): string {
   return path.includes("/") ? path.slice(0, path.indexOf("/")) : path;
@@ -83,7 +73,7 @@ export function layerViolations(
   for (const [file, specs] of imports) {
     const from = unitOf(file);
     for (const spec of specs) {
-      const target = resolve(file, spec);
+      const target = resolveImport(file, spec);
       if (!target.endsWith(".ts")) continue; // deno.json and other data files
       edges.add(`${file} ${target}`);
       const to = unitOf(target);
