@@ -147,9 +147,12 @@ export interface TunedPair {
 
 /** Budget of {@linkcode tuneAndLoad}. */
 export interface TuneBudget {
+  /** Search strategy; `"random"` when absent. */
+  readonly strategy?: string;
   readonly maxEvals: number;
   readonly timeLimitMs: number;
-  readonly measureMs: number;
+  /** `TuneOptions.measureMs`; the tuner's default when absent. */
+  readonly measureMs?: number;
   readonly cacheDir: string;
   /** Search (and take the default) only in this subspace (`TuneOptions.fix`). */
   readonly fix?: Readonly<Record<string, readonly ParamValue[]>>;
@@ -169,7 +172,7 @@ export function assertTunedIsWinner(label: string, tuned: KernelHandle, result: 
 }
 
 /**
- * Tunes `problem` (random search) into `budget.cacheDir`, then loads the tuned kernel from that
+ * Tunes `problem` (random search unless `budget.strategy` names another) into `budget.cacheDir`, then loads the tuned kernel from that
  * cache and the default config the tuner measured.
  */
 export async function tuneAndLoad(
@@ -180,12 +183,12 @@ export async function tuneAndLoad(
 ): Promise<TunedPair> {
   const start = performance.now();
   const result = await tune(gpu, { op, problem }, {
-    strategy: "random",
+    strategy: budget.strategy ?? "random",
     maxEvals: budget.maxEvals,
     cacheDir: budget.cacheDir,
     seed: 1,
     timeLimitMs: budget.timeLimitMs,
-    measureMs: budget.measureMs,
+    ...(budget.measureMs === undefined ? {} : { measureMs: budget.measureMs }),
     candidateTimeoutMs: 120_000,
     ...(budget.fix ? { fix: budget.fix } : {}),
   });
