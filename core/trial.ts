@@ -53,6 +53,20 @@ export function isTrialStatus(value: unknown): value is TrialStatus {
   return typeof value === "string" && Object.hasOwn(ORDER, value);
 }
 
+/**
+ * True for the statuses that say the environment failed, not the config (`"timeout"`,
+ * `"device_lost"`): a later run may time such a config again.
+ *
+ * @example
+ * ```ts
+ * import { isEnvironmentFailure } from "./trial.ts";
+ * console.log(isEnvironmentFailure("timeout"), isEnvironmentFailure("wrong")); // true false
+ * ```
+ */
+export function isEnvironmentFailure(status: TrialStatus): boolean {
+  return status === "timeout" || status === "device_lost";
+}
+
 /** One evaluated candidate, as kept in the cache (every trial, not only the winner). */
 export interface TrialRecord {
   /** The candidate config. */

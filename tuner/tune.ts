@@ -24,7 +24,7 @@ import { setLongTimeout } from "./timer.ts";
 import { checkTuneArgs } from "./tune_args.ts";
 import { assertOpenGpu } from "../gpu/assert_gpu.ts";
 import type { TimedConfig, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
-import type { TrialRecord } from "../core/trial.ts";
+import { isEnvironmentFailure, type TrialRecord } from "../core/trial.ts";
 
 function checkPositive(name: string, value: number, integer: boolean): void {
   if (!(value > 0) || (integer && !Number.isInteger(value))) {
@@ -57,12 +57,9 @@ export const MAX_ENVIRONMENT_ATTEMPTS = 3;
 /** Device losses one in-process run recovers from (by reopening) before it stops. */
 const MAX_DEVICE_REOPENS = 3;
 
-/** Statuses that say the environment failed (the config may be fine). */
-const ENVIRONMENT_FAILURES: ReadonlySet<string> = new Set(["timeout", "device_lost"]);
-
 /** How many runs failed this trial because of the environment (0 for other statuses). */
 function environmentAttempts(trial: TrialRecord): number {
-  if (!ENVIRONMENT_FAILURES.has(trial.status)) return 0;
+  if (!isEnvironmentFailure(trial.status)) return 0;
   const attempts = trial.attempts;
   return typeof attempts === "number" && Number.isInteger(attempts) && attempts >= 1 ? attempts : 1;
 }
@@ -334,7 +331,7 @@ export async function tune(
     if (replayed && !retryable(replayed)) return replayed;
     const cutoffMs = Number.isFinite(bestMs) ? 3 * bestMs : Infinity;
     let record = await runner.evaluate(config, cutoffMs);
-    if (ENVIRONMENT_FAILURES.has(record.status)) {
+    if (isEnvironmentFailure(record.status)) {
       record = {
         ...record,
         attempts: environmentAttempts(replayed ?? record) + (replayed ? 1 : 0),
