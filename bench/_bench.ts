@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { median } from "../core/stats.ts";
 import {
   configKey,
   type Gpu,
@@ -19,13 +20,6 @@ import {
 export const ITERATIONS = 8;
 /** Untimed warm-up iterations deno bench runs before the timed ones. */
 export const WARMUP = 1;
-
-/** Median of `values`. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** A storage buffer holding `values`, or `values` zero floats when it is a number. */
 export function storageBuffer(
@@ -153,9 +147,12 @@ export interface TunedPair {
 
 /** Budget of {@linkcode tuneAndLoad}. */
 export interface TuneBudget {
+  /** Search strategy; `"random"` when absent. */
+  readonly strategy?: string;
   readonly maxEvals: number;
   readonly timeLimitMs: number;
-  readonly measureMs: number;
+  /** `TuneOptions.measureMs`; the tuner's default when absent. */
+  readonly measureMs?: number;
   readonly cacheDir: string;
   /** Search (and take the default) only in this subspace (`TuneOptions.fix`). */
   readonly fix?: Readonly<Record<string, readonly ParamValue[]>>;
@@ -175,7 +172,7 @@ export function assertTunedIsWinner(label: string, tuned: KernelHandle, result: 
 }
 
 /**
- * Tunes `problem` (random search) into `budget.cacheDir`, then loads the tuned kernel from that
+ * Tunes `problem` (random search unless `budget.strategy` names another) into `budget.cacheDir`, then loads the tuned kernel from that
  * cache and the default config the tuner measured.
  */
 export async function tuneAndLoad(
@@ -186,12 +183,12 @@ export async function tuneAndLoad(
 ): Promise<TunedPair> {
   const start = performance.now();
   const result = await tune(gpu, { op, problem }, {
-    strategy: "random",
+    strategy: budget.strategy ?? "random",
     maxEvals: budget.maxEvals,
     cacheDir: budget.cacheDir,
     seed: 1,
     timeLimitMs: budget.timeLimitMs,
-    measureMs: budget.measureMs,
+    ...(budget.measureMs === undefined ? {} : { measureMs: budget.measureMs }),
     candidateTimeoutMs: 120_000,
     ...(budget.fix ? { fix: budget.fix } : {}),
   });

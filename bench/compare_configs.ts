@@ -18,11 +18,12 @@ import { Command } from "commander";
 import { openDevice } from "../gpu/device.ts";
 import { bindProgram, compileProgram, dispatchAndRead } from "../gpu/program.ts";
 import { getKernel } from "../kernels/registry.ts";
-import type { Config, ParamValue } from "../kernels/types.ts";
-import { configKey } from "../search/space.ts";
+import type { Config, ParamValue } from "../core/types.ts";
+import { configKey } from "../core/space.ts";
 import { measureProgram } from "../tuner/measure.ts";
-import { compareToReference } from "../tuner/validate.ts";
-import { loadAverage, median } from "./_bench.ts";
+import { compareToReference } from "../core/compare.ts";
+import { median } from "../core/stats.ts";
+import { loadAverage } from "./_bench.ts";
 
 const opts = new Command()
   .requiredOption("--op <op>", "kernel family")

@@ -8,11 +8,12 @@
  *
  * At module load the bench opens Deno's WebGPU device, checks TF.js's matmul against a float64
  * product, tunes every size (Bayesian search, 60 candidates or 540 s) into a fresh temporary
- * cache directory, loads the tuned kernel from that cache and the default kernel with
- * `cacheDir: null`, wraps the same input buffers as TF.js tensors (zero copy), warms every variant
- * up and cross-checks their outputs. Each bench iteration then issues the same number of matmuls
+ * cache directory, loads the tuned kernel from that cache and the default config the tuner
+ * measured (through `bench/_bench.ts`'s harness, like the other benches), wraps the same input
+ * buffers as TF.js tensors (zero copy), warms every variant up and cross-checks their outputs. Each bench iteration then issues the same number of matmuls
  * per variant and waits once, the same way for all: submit, then `queue.onSubmittedWorkDone()`.
- * When every bench has run, a Markdown table of GFLOPS and ratios from the same samples is printed.
+ * When every bench has run, `registerBenches` prints a Markdown table of GFLOPS and ratios from the
+ * same samples.
  *
  * Environment knobs:
  * - `WGTUNE_BENCH_CACHE=dir`: tune into (and reuse results from) this cache directory instead of a
@@ -24,17 +25,20 @@
  *
  * @module
  */
-import { getKernel, type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
+import { getKernel, openDevice } from "../mod.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
 import {
-  assertTunedIsWinner,
-  configText,
+  type GroupRun,
   loadAverage,
-  median,
   readFloats,
+  registerBenches,
   relativeError,
   storageBuffer,
   syncOverheadMs,
+  tuneAndLoad,
+  tuneNote,
+  type Variant,
+  wgtuneVariant,
 } from "./_bench.ts";
 
 /** Tuning budget per size, in evaluated candidates. */
@@ -42,10 +46,6 @@ const MAX_EVALS = Number(Deno.env.get("WGTUNE_BENCH_EVALS") ?? 60);
 const STRATEGY = Deno.env.get("WGTUNE_BENCH_STRATEGY") ?? "bayes";
 /** Square sizes benchmarked. */
 const SIZES = (Deno.env.get("WGTUNE_BENCH_SIZES") ?? "256,512,1024").split(",").map(Number);
-/** Timed iterations per variant (after deno bench's own warm-up call and `WARMUP` iterations). */
-const ITERATIONS = 8;
-/** Untimed warm-up iterations deno bench runs before the timed ones. */
-const WARMUP = 1;
 /** Floating-point work per iteration (about 2 GFLOP: 64 matmuls of 256³, 8 of 512³, 2 of 1024³, at
  * least 2), so that the fixed cost of one awaited wait (about 12 ms here) stays a small fraction. */
 const FLOP_PER_ITERATION = 2 ** 31;
@@ -85,57 +85,16 @@ async function sync(): Promise<void> {
   await device.queue.onSubmittedWorkDone();
 }
 
-/** One benchmarked implementation: `issue(count)` records and submits `count` matmuls. */
-interface Variant {
-  readonly name: string;
-  readonly issue: (count: number) => void;
-  /** Wall-clock ms of every bench call, warm-up calls included (the last `ITERATIONS` count). */
-  readonly samples: number[];
-}
-
-/** Everything measured for one size. */
-interface SizeRun {
-  readonly size: number;
-  readonly flops: number;
-  readonly perIteration: number;
-  readonly variants: readonly Variant[];
-  readonly note: string;
-}
-
-function wgtuneVariant(name: string, kernel: KernelHandle, buffers: GPUBuffer[]): Variant {
-  const bindGroup = kernel.createBindGroup(buffers);
-  return {
-    name,
-    samples: [],
-    issue(count) {
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      for (let i = 0; i < count; i++) kernel.encode(pass, bindGroup);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
-    },
-  };
-}
-
-async function prepare(size: number): Promise<SizeRun> {
+async function prepare(size: number): Promise<GroupRun> {
   const problem = { m: size, n: size, k: size };
   const flops = family.flops(family.normalizeProblem(problem));
-  const tuneStart = performance.now();
-  const tuned = await tune(gpu, { op: "matmul", problem }, {
+  const pair = await tuneAndLoad(gpu, "matmul", problem, {
     strategy: STRATEGY,
     maxEvals: MAX_EVALS,
-    cacheDir,
-    seed: 1,
     timeLimitMs: TUNE_LIMIT_MS,
-    // One 1024³ candidate takes seconds on a software adapter, more when the machine is busy.
-    candidateTimeoutMs: 120_000,
+    cacheDir,
   });
-  const tunedKernel = await loadKernel(gpu, "matmul", problem, { cacheDir });
-  if (tunedKernel.source !== "tuned") {
-    throw new Error(`loadKernel found no tuned config for ${size}³ in ${cacheDir}`);
-  }
-  assertTunedIsWinner(`${size}³`, tunedKernel, tuned);
-  const defaultKernel = await loadKernel(gpu, "matmul", problem, { cacheDir: null });
+  const { tuned: tunedKernel, default: defaultKernel } = pair;
 
   const a = storageBuffer(device, lcgValues(size * size, 2 * size + 1));
   const b = storageBuffer(device, lcgValues(size * size, 2 * size + 2));
@@ -145,8 +104,8 @@ async function prepare(size: number): Promise<SizeRun> {
   const tb = tfjs.wrap(b, [size, size]);
 
   const variants: Variant[] = [
-    wgtuneVariant("wgtune tuned", tunedKernel, [a, b, cTuned]),
-    wgtuneVariant("wgtune default", defaultKernel, [a, b, cDefault]),
+    wgtuneVariant(device, "wgtune tuned", tunedKernel, [a, b, cTuned]),
+    wgtuneVariant(device, "wgtune default", defaultKernel, [a, b, cDefault]),
     {
       name: "tfjs webgpu",
       samples: [],
@@ -173,14 +132,8 @@ async function prepare(size: number): Promise<SizeRun> {
   }
 
   const perIteration = Math.max(2, Math.round(FLOP_PER_ITERATION / flops));
-  const note = `${size}³: tuned ${configText(tunedKernel.config)} ` +
-    `(tuner: ${tuned.best.gflops.toFixed(2)} GFLOPS, default ${tuned.default.gflops.toFixed(2)}, ` +
-    `${tuned.trials.length} trials in ${((performance.now() - tuneStart) / 1000).toFixed(0)} s, ${
-      tuned.fromCache ? "from cache" : `stopped by ${tuned.stoppedBy}`
-    }); ` +
-    `default ${configText(defaultKernel.config)}; ${perIteration} matmuls per iteration`;
-  console.log(note);
-  return { size, flops, perIteration, variants, note };
+  console.log(`${size}³: ${tuneNote(pair)}; ${perIteration} matmuls per iteration`);
+  return { label: `matmul ${size}x${size}x${size} f32`, flops, perIteration, variants };
 }
 
 console.log(
@@ -196,82 +149,13 @@ console.log(
   `tuning cache: ${userCache ? `${cacheDir} (WGTUNE_BENCH_CACHE)` : `temporary ${cacheDir}`}, ` +
     `${STRATEGY} search, ${MAX_EVALS} candidates or ${TUNE_LIMIT_MS / 1000} s per size`,
 );
-const runs: SizeRun[] = [];
+const runs: GroupRun[] = [];
 for (const size of SIZES) runs.push(await prepare(size));
-const overheadMs = await syncOverheadMs(device);
-
-for (const run of runs) {
-  for (const variant of run.variants) {
-    Deno.bench({
-      name: variant.name,
-      group: `matmul ${run.size}x${run.size}x${run.size} f32, ${run.perIteration} per iteration`,
-      baseline: variant.name === "wgtune tuned",
-      n: ITERATIONS,
-      warmup: WARMUP,
-    }, async (b) => {
-      b.start();
-      const start = performance.now();
-      variant.issue(run.perIteration);
-      await sync();
-      variant.samples.push(performance.now() - start);
-      b.end();
-    });
-  }
-}
-
-/** GFLOPS of a variant at its median, slowest and fastest timed iteration. */
-interface Throughput {
-  readonly median: number;
-  readonly low: number;
-  readonly high: number;
-}
-
-function throughput(run: SizeRun, variant: Variant): Throughput {
-  const timed = variant.samples.slice(-ITERATIONS);
-  const work = run.perIteration * run.flops / 1e6;
-  if (timed.length === 0) return { median: NaN, low: NaN, high: NaN };
-  return {
-    median: work / median(timed),
-    low: work / Math.max(...timed),
-    high: work / Math.min(...timed),
-  };
-}
-
-/** `x/y` at the medians, then at the fastest iterations (less disturbed by other load). */
-function ratio(x: Throughput, y: Throughput): string {
-  return `${(x.median / y.median).toFixed(2)}x / ${(x.high / y.high).toFixed(2)}x`;
-}
-
-function table(): string {
-  const lines = [
-    "| size | matmuls/iter | wgtune tuned GFLOPS | wgtune default GFLOPS | TF.js GFLOPS " +
-    "| tuned/TF.js | tuned/default |",
-    "| ---- | -----------: | ------------------: | --------------------: | -----------: " +
-    "| ----------: | ------------: |",
-  ];
-  const cell = (t: Throughput) =>
-    `${t.median.toFixed(2)} (${t.low.toFixed(2)}–${t.high.toFixed(2)})`;
-  for (const run of runs) {
-    const [tuned, dflt, tfjsGflops] = run.variants.map((v) => throughput(run, v)) as [
-      Throughput,
-      Throughput,
-      Throughput,
-    ];
-    lines.push(
-      `| ${run.size}³ | ${run.perIteration} | ${cell(tuned)} | ${cell(dflt)} | ` +
-        `${cell(tfjsGflops)} | ${ratio(tuned, tfjsGflops)} | ${ratio(tuned, dflt)} |`,
-    );
-  }
-  return lines.join("\n");
-}
-
-globalThis.addEventListener("unload", () => {
-  console.log(
-    `\nGFLOPS: median (slowest–fastest) of ${ITERATIONS} timed iterations, wall clock, one wait ` +
-      `per iteration (an empty submit + wait costs ${overheadMs.toFixed(1)} ms here, included). ` +
-      `Ratios: at the medians / at the fastest iterations. Load average at the start ` +
-      `${startLoad}, at the end ${loadAverage()} (${navigator.hardwareConcurrency} cores).\n` +
-      table(),
-  );
-  if (!userCache) Deno.removeSync(cacheDir, { recursive: true });
+registerBenches(runs, sync, {
+  overheadMs: await syncOverheadMs(device),
+  startLoad,
+  title: `matmul: wgtune tuned vs wgtune default vs TF.js ${TFJS_VERSION} webgpu`,
+  onUnload: () => {
+    if (!userCache) Deno.removeSync(cacheDir, { recursive: true });
+  },
 });

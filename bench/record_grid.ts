@@ -21,12 +21,12 @@
 import { Command } from "commander";
 import { openDevice } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
-import type { Config, ParamValue } from "../kernels/types.ts";
+import type { Config, ParamValue } from "../core/types.ts";
 import { gridSearch } from "../search/grid.ts";
-import { configKey, enumerateValid, parseFixSpec, restrictSpace } from "../search/space.ts";
+import { configKey, enumerateValid, parseFixSpec, restrictSpace } from "../core/space.ts";
 import type { SearchStrategy } from "../search/types.ts";
 import { tune } from "../tuner/tune.ts";
-import { median } from "./_bench.ts";
+import { median } from "../core/stats.ts";
 
 const program = new Command()
   .requiredOption("--op <op>", "kernel family")

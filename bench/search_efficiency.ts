@@ -18,6 +18,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { median } from "../core/stats.ts";
 import { bayesSearch } from "../search/bayes.ts";
 import { gridSearch } from "../search/grid.ts";
 import { randomSearch } from "../search/random.ts";
@@ -58,12 +59,6 @@ interface FixtureReport {
   readonly maxEvals: number;
   readonly strategies: Readonly<Record<string, StrategyResult>>;
   readonly randomOverBayes: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function positiveInteger(name: string, text: string): number {

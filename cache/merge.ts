@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Config } from "../kernels/types.ts";
-import type { TrialRecord } from "../tuner/types.ts";
-import { configKey } from "../search/space.ts";
+import type { Config } from "../core/types.ts";
+import { isEnvironmentFailure, type TrialRecord } from "../core/trial.ts";
+import { configKey } from "../core/space.ts";
 import type { CacheBest, CacheEntry } from "./types.ts";
 
 /**
@@ -59,9 +59,6 @@ export function isConfirmed(trial: TrialRecord): boolean {
   return trial.status === "ok" && (trial as { confirmed?: unknown }).confirmed === true;
 }
 
-/** Statuses that say nothing about the config itself: a later run may time it again. */
-const ENVIRONMENT_FAILURES: ReadonlySet<string> = new Set(["timeout", "device_lost"]);
-
 /**
  * Whether a later record of the same config replaces the stored one. It does, except when the
  * stored record is a confirmed median ({@linkcode isConfirmed}) and the later one is not: then an
@@ -80,7 +77,7 @@ const ENVIRONMENT_FAILURES: ReadonlySet<string> = new Set(["timeout", "device_lo
  */
 export function replacesTrial(stored: TrialRecord, incoming: TrialRecord): boolean {
   if (!isConfirmed(stored) || isConfirmed(incoming)) return true;
-  return !(incoming.status === "ok" || ENVIRONMENT_FAILURES.has(incoming.status));
+  return !(incoming.status === "ok" || isEnvironmentFailure(incoming.status));
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   replacesTrial,
 } from "./merge.ts";
 import type { CacheEntry } from "./types.ts";
-import type { TrialRecord } from "../tuner/types.ts";
+import type { TrialRecord } from "../core/trial.ts";
 import { MATMUL_KEY, trial } from "./testdata/fixtures.ts";
 
 Deno.test("entryKey() joins kernel, version and problem key", () => {

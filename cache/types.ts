@@ -5,8 +5,8 @@
  * @module
  */
 import type { DeviceFingerprint } from "../gpu/fingerprint.ts";
-import type { Config } from "../kernels/types.ts";
-import type { TrialRecord } from "../tuner/types.ts";
+import type { Config } from "../core/types.ts";
+import type { TrialRecord } from "../core/trial.ts";
 
 /**
  * The format tag of a cache file.

@@ -6,9 +6,9 @@
  * @module
  */
 import type { DeviceFingerprint } from "../gpu/fingerprint.ts";
-import type { Config, ParamValue } from "../kernels/types.ts";
-import type { TrialStatus } from "../search/types.ts";
-import type { TrialRecord } from "../tuner/types.ts";
+import type { Config, ParamValue } from "../core/types.ts";
+import { isTrialStatus, TRIAL_STATUSES } from "../core/trial.ts";
+import type { TrialRecord } from "../core/trial.ts";
 import { CacheFormatError } from "./errors.ts";
 import { bestOf, entryKey } from "./merge.ts";
 import {
@@ -25,17 +25,6 @@ import {
  * `RangeError` for a value out of range).
  */
 export type ValidationMode = "file" | "argument";
-
-/** Statuses a trial may have, as in `TrialStatus`. */
-const STATUSES: ReadonlySet<string> = new Set<TrialStatus>([
-  "ok",
-  "invalid",
-  "compile_error",
-  "runtime_error",
-  "wrong",
-  "timeout",
-  "device_lost",
-]);
 
 const HASH = /^[0-9a-f]{16}$/;
 const SLUG = /^(?:[a-z0-9]+-)*[0-9a-f]{16}$/;
@@ -132,8 +121,8 @@ class Checker {
     const record = this.record(value, where);
     const config = this.config(record.config, at(where, "config"));
     const status = record.status;
-    if (typeof status !== "string" || !STATUSES.has(status)) {
-      this.fail(at(where, "status"), `one of ${[...STATUSES].join(", ")}`, status);
+    if (!isTrialStatus(status)) {
+      this.fail(at(where, "status"), `one of ${TRIAL_STATUSES.join(", ")}`, status);
     }
     let timeMs: number | null = null;
     if (status === "ok") timeMs = this.time(record.timeMs, at(where, "timeMs"));

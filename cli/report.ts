@@ -6,7 +6,7 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import type { AdapterSummary } from "../gpu/fingerprint.ts";
-import type { Config } from "../kernels/types.ts";
+import type { Config } from "../core/types.ts";
 import type { TimedConfig, TuneResult } from "../tuner/types.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { formatConfig, formatGflops, formatMs, formatSpeedup, formatTable } from "./table.ts";

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { median as medianOf } from "../core/stats.ts";
 import { openDevice } from "../gpu/device.ts";
 import { readTensorFile } from "../onnx/tensor.ts";
 import { writeTensorFile } from "../onnx/tensor_write.ts";
@@ -221,7 +222,7 @@ export async function runCommand(model: string, options: RunCommandOptions): Pro
       }
       if (!options.json && runs > 3) writeErr("\n");
       const sorted = [...times].sort((a, b) => a - b);
-      const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+      const median = medianOf(times);
       if (options.outputDir) {
         await Deno.mkdir(options.outputDir, { recursive: true });
         for (const [name, t] of Object.entries(outputs)) {

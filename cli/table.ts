@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Config } from "../kernels/types.ts";
+import type { Config } from "../core/types.ts";
 
 /** Column alignment. */
 export type Align = "left" | "right";

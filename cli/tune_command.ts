@@ -11,8 +11,8 @@
 import { openDevice } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
 import { getStrategy } from "../search/registry.ts";
-import { parseFixSpec } from "../search/space.ts";
-import { DEFAULT_CAPS, type ParamValue } from "../kernels/types.ts";
+import { parseFixSpec } from "../core/space.ts";
+import { DEFAULT_CAPS, type ParamValue } from "../core/types.ts";
 import { checkTunable, tune } from "../tuner/tune.ts";
 import type { TuneResult } from "../tuner/types.ts";
 import {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HostTensor } from "../kernels/types.ts";
+import type { HostTensor } from "../core/types.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
 import type { OpExecutor } from "./executor.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { OnnxAttributes } from "../onnx/attribute.ts";
+import type { OnnxAttributes } from "../onnx/graph.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
 import type { OpExecutor } from "./executor.ts";
 

@@ -7,7 +7,7 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
-import type { HostTensor } from "../kernels/types.ts";
+import type { HostTensor } from "../core/types.ts";
 import { runOp } from "../ops/run_op.ts";
 
 /** Runs one registered kernel family on host inputs (named as the family's bindings). */

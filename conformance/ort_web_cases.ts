@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { OnnxAttribute, OnnxAttributes } from "../onnx/attribute.ts";
+import type { OnnxAttribute, OnnxAttributes } from "../onnx/graph.ts";
 import type { OnnxDataType } from "../onnx/data_type.ts";
 import { type OnnxTensor, type OnnxTensorData, tensorSize } from "../onnx/tensor.ts";
 import type { ConformanceCase } from "./case.ts";

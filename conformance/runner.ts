@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Tolerance } from "../kernels/types.ts";
+import type { Tolerance } from "../core/types.ts";
 import { type OnnxTensor, tensorToFloat64 } from "../onnx/tensor.ts";
-import { compareToReference } from "../tuner/validate.ts";
+import { compareToReference } from "../core/compare.ts";
 import { ADAPTERS } from "./adapters/mod.ts";
 import { type ConformanceCase, type OpAdapter, type OpPlan, UnsupportedCase } from "./case.ts";
 import type { OpExecutor } from "./executor.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DeviceCaps } from "../kernels/types.ts";
+import type { DeviceCaps } from "../core/types.ts";
 import {
   type AdapterSummary,
   computeFingerprint,

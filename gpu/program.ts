@@ -3,9 +3,11 @@
  *
  * @module
  */
-import type { HostTensor, KernelProgram } from "../kernels/types.ts";
+import type { HostTensor, KernelProgram } from "../core/types.ts";
 import type { Gpu } from "./device.ts";
-import { bufferBytes, decodeTensor, encodeTensor } from "./tensor_io.ts";
+import { bufferBytes } from "../core/dtype.ts";
+import { decodeTensor, encodeTensor } from "./tensor_io.ts";
+import { createProgramBindGroup } from "./bind_group.ts";
 
 /** Thrown when WGSL fails to compile or the pipeline is rejected by the device. */
 export class CompileError extends Error {
@@ -109,20 +111,8 @@ export function bindProgram(
     }
     return buffer;
   });
-  const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
-    binding: i,
-    resource: { buffer },
-  }));
-  if (program.uniforms) {
-    const uniform = device.createBuffer({
-      size: Math.max(16, Math.ceil(program.uniforms.byteLength / 16) * 16),
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    created.push(uniform);
-    device.queue.writeBuffer(uniform, 0, program.uniforms);
-    entries.push({ binding: buffers.length, resource: { buffer: uniform } });
-  }
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  const { bindGroup, uniform } = createProgramBindGroup(device, pipeline, program, buffers);
+  if (uniform) created.push(uniform);
   const [x, y, z] = program.dispatch;
   return {
     compiled,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
 import { CompileError, compileProgram, runProgram } from "./program.ts";
-import type { KernelProgram } from "../kernels/types.ts";
+import type { KernelProgram } from "../core/types.ts";
 
 const doubler: KernelProgram = {
   code: `@group(0) @binding(0) var<storage, read> x: array<f32>;

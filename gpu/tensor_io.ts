@@ -3,13 +3,8 @@
  *
  * @module
  */
-import type { Dtype } from "../kernels/types.ts";
-
-/** Bytes one buffer of `elements` values of `dtype` occupies, rounded up to 4 bytes. */
-export function bufferBytes(dtype: Dtype, elements: number): number {
-  const raw = dtype === "f16" ? elements * 2 : dtype === "int8" ? elements : elements * 4;
-  return Math.max(4, Math.ceil(raw / 4) * 4);
-}
+import { bufferBytes } from "../core/dtype.ts";
+import type { Dtype } from "../core/types.ts";
 
 /**
  * Encodes logical values into the bytes of a storage buffer of `dtype`: f16 rounds to half
@@ -80,19 +75,4 @@ export function decodeTensor(
       : view.getUint32(i * 4, true);
   }
   return out;
-}
-
-/**
- * Rounds values to what `dtype` can hold (f16 rounding), so that references see exactly what the
- * GPU reads.
- *
- * @example
- * ```ts
- * import { roundToDtype } from "@wgtune/wgtune";
- * console.log(roundToDtype("f16", new Float32Array([0.1]))[0]); // 0.0999755859375
- * ```
- */
-export function roundToDtype(dtype: Dtype, values: Float32Array): Float32Array {
-  if (dtype !== "f16") return values;
-  return values.map((v) => Math.f16round(v));
 }

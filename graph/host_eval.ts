@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { OnnxAttributes } from "../onnx/attribute.ts";
+import type { OnnxAttributes } from "../onnx/graph.ts";
 import { dataTypeFromCode, type OnnxDataType } from "../onnx/data_type.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
 import { broadcastDims, broadcastIndex, stridesOf } from "./broadcast.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { OnnxAttributes } from "../onnx/attribute.ts";
+import type { OnnxAttributes } from "../onnx/graph.ts";
 import type { OnnxDataType } from "../onnx/data_type.ts";
 import type { OnnxFunction, OnnxOpsetImport } from "../onnx/model.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";

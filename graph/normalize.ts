@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { OnnxAttribute, OnnxAttributes, OnnxAttributeValue } from "../onnx/attribute.ts";
+import type { OnnxAttribute, OnnxAttributes, OnnxAttributeValue } from "../onnx/graph.ts";
 import type { OnnxDataType } from "../onnx/data_type.ts";
 import type { OnnxGraph, OnnxNode } from "../onnx/graph.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";

@@ -13,7 +13,7 @@
  * The update refuses to record a changed hash under an unchanged version.
  */
 import assert from "node:assert/strict";
-import { configKey, enumerateValid } from "../search/space.ts";
+import { configKey, enumerateValid } from "../core/space.ts";
 import { attentionFamily } from "./attention/family.ts";
 import { conv2dFamily } from "./conv2d/family.ts";
 import { matmulFamily } from "./matmul/family.ts";

@@ -1,5 +1,6 @@
 /**
- * Device-limit checks shared by the kernel families' problem validation.
+ * Device-limit checks shared by the kernel families' problem validation, and the code-size bound
+ * their generators share.
  *
  * @module
  */
@@ -47,3 +48,16 @@ export function bufferSizeError(
   }
   return undefined;
 }
+
+/**
+ * Most scalar multiply-adds a generator unrolls into one straight-line body: lavapipe's compile
+ * time grows with the unrolled body (conv2d's `"direct"` kernel-row step, its `"depthwise"` and
+ * `"rows"` output blocks, and the space's bound on the direct step all use it).
+ *
+ * @example A 3×3 kernel with 256 accumulators per thread is unrolled
+ * ```ts
+ * import { MAX_UNROLLED_FMAS } from "./limits.ts";
+ * console.log(3 * 3 * 256 <= MAX_UNROLLED_FMAS); // true
+ * ```
+ */
+export const MAX_UNROLLED_FMAS = 2304;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { OnnxAttribute, OnnxAttributes, OnnxAttributeValue } from "./attribute.ts";
+import type { OnnxAttribute, OnnxAttributes, OnnxAttributeValue } from "./graph.ts";
 import type { OnnxDataType } from "./data_type.ts";
 import type { OnnxGraph, OnnxNode } from "./graph.ts";
 import type { OnnxFunction, OnnxModel, OnnxOpsetImport } from "./model.ts";

@@ -10,7 +10,7 @@ import {
   type RawModel,
   type RawOpset,
 } from "./_raw.ts";
-import { attributesFromMessages, type OnnxAttributes } from "./attribute.ts";
+import { attributesFromMessages, type OnnxAttributes } from "./graph.ts";
 import { graphFromMessage, nodeFromMessage, type OnnxGraph, type OnnxNode } from "./graph.ts";
 import { onnxMessageType } from "./schema.ts";
 import { type DecodeTensorOptions, externalReaderBeside } from "./tensor.ts";

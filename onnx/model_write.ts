@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { OnnxAttribute, OnnxAttributes, OnnxAttributeType } from "./attribute.ts";
+import type { OnnxAttribute, OnnxAttributes, OnnxAttributeType } from "./graph.ts";
 import { dataTypeCode } from "./data_type.ts";
 import type { OnnxGraph, OnnxNode } from "./graph.ts";
 import type { OnnxFunction, OnnxModel, OnnxOpsetImport, OnnxTrainingInfo } from "./model.ts";

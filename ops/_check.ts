@@ -6,18 +6,13 @@
  *
  * @module
  */
-import type {
-  AnyKernelFamily,
-  BufferBinding,
-  Config,
-  DeviceCaps,
-  HostTensor,
-  ParamValue,
-} from "../kernels/types.ts";
-import type { LoadKernelOptions } from "./kernel_handle.ts";
+import type { AnyKernelFamily } from "../kernels/types.ts";
+import type { BufferBinding, Config, DeviceCaps, HostTensor, ParamValue } from "../core/types.ts";
+import type { LoadKernelOptions } from "./load_kernel_options.ts";
 
-export { assertOpenGpu, describeValue } from "../gpu/assert_gpu.ts";
-import { describeValue } from "../gpu/assert_gpu.ts";
+export { assertOpenGpu } from "../gpu/assert_gpu.ts";
+export { describeValue } from "../core/describe.ts";
+import { describeValue } from "../core/describe.ts";
 
 /**
  * Throws a `TypeError` unless `value` is a `Float32Array` (or, with `optional`, `undefined`).

@@ -5,60 +5,22 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import { attentionFamily } from "../kernels/attention/family.ts";
-import type { HostTensor } from "../kernels/types.ts";
+import type { AttentionProblemInput } from "../kernels/attention/problem.ts";
+import type { HostTensor } from "../core/types.ts";
 import {
   assertFloat32Array,
   assertLoadKernelOptions,
   assertObject,
   assertOpenGpu,
-  describeValue,
 } from "./_check.ts";
+import { describeList } from "../core/describe.ts";
 import { runOp, type RunOpOptions } from "./run_op.ts";
 
-/** Shape and options of {@linkcode attention}. */
-export interface AttentionShape {
-  /** Batch size. */
-  batch: number;
-  /** Query heads. */
-  heads: number;
-  /**
-   * Key/value heads; divides `heads` (grouped-query attention when fewer).
-   * @default {heads}
-   */
-  kvHeads?: number;
-  /** Query sequence length. */
-  seqQ: number;
-  /** Key/value sequence length. */
-  seqKV: number;
-  /** Head size of Q and K. */
-  headDim: number;
-  /**
-   * Head size of V and of the output.
-   * @default {headDim}
-   */
-  headDimV?: number;
-  /**
-   * Causal mask, upper-left aligned as in ONNX `Attention`: query i attends to keys
-   * `j <= i + causalOffset`.
-   * @default {false}
-   */
-  causal?: boolean;
-  /**
-   * Shift of the causal diagonal (ONNX with `past_key` uses the past length).
-   * @default {0}
-   */
-  causalOffset?: number;
-  /**
-   * Multiplier of Q·Kᵀ.
-   * @default {1 / Math.sqrt(headDim)}
-   */
-  scale?: number;
-  /**
-   * Logit soft-capping as in ONNX `Attention`: each scaled score `s` becomes
-   * `softcap · tanh(s / softcap)` before the mask is added; 0 for none.
-   * @default {0}
-   */
-  softcap?: number;
+/**
+ * Shape and options of {@linkcode attention}: the attention problem's fields (see
+ * {@linkcode AttentionProblemInput}), with the mask given as data.
+ */
+export interface AttentionShape extends Omit<AttentionProblemInput, "mask" | "maskShape"> {
   /**
    * Additive float mask (`-Infinity` excludes a key). Its shape is `maskShape`, or inferred from
    * its length: `[seqQ, seqKV]` or `[batch, heads, seqQ, seqKV]`.
@@ -66,11 +28,6 @@ export interface AttentionShape {
   mask?: Float32Array;
   /** Shape of `mask`, broadcastable (numpy rules) to `[batch, heads, seqQ, seqKV]`. */
   maskShape?: readonly number[];
-  /**
-   * Storage type on the GPU (`"f16"` needs the `shader-f16` feature; values are rounded).
-   * @default {"f32"}
-   */
-  dtype?: "f32" | "f16";
 }
 
 function inferMaskShape(shape: Record<string, unknown>, mask: Float32Array): readonly number[] {
@@ -126,9 +83,7 @@ export async function attention(
   const { mask, maskShape, ...rest } = shape;
   if (maskShape !== undefined && mask === undefined) {
     throw new TypeError(
-      `'maskShape' needs a 'mask': current maskShape is ${
-        Array.isArray(maskShape) ? `[${maskShape.join(", ")}]` : describeValue(maskShape)
-      }`,
+      `'maskShape' needs a 'mask': current maskShape is ${describeList(maskShape)}`,
     );
   }
   const problem: Record<string, unknown> = { ...rest };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { attentionFamily } from "../kernels/attention/family.ts";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
-import { compareToReference } from "../tuner/validate.ts";
+import { compareToReference } from "../core/compare.ts";
 import { attention } from "./attention.ts";
 
 const noCache = { cacheDir: null };

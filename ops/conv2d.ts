@@ -5,7 +5,7 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import type { Conv2dProblem } from "../kernels/conv2d/problem.ts";
-import type { HostTensor } from "../kernels/types.ts";
+import type { HostTensor } from "../core/types.ts";
 import {
   assertFloat32Array,
   assertLoadKernelOptions,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { openDevice } from "../gpu/device.ts";
 import { matmulFamily } from "../kernels/matmul/family.ts";
-import { DEFAULT_CAPS } from "../kernels/types.ts";
+import { DEFAULT_CAPS } from "../core/types.ts";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
 import { attention } from "./attention.ts";
 import { conv2d } from "./conv2d.ts";

@@ -8,36 +8,17 @@
 import { type CacheEntry, CacheFormatError, defaultCacheDir, TuneCache } from "../cache/mod.ts";
 import type { Gpu } from "../gpu/device.ts";
 import { type CompiledProgram, compileProgram } from "../gpu/program.ts";
+import { createProgramBindGroup } from "../gpu/bind_group.ts";
 import { getKernel } from "../kernels/registry.ts";
-import { configKey } from "../search/space.ts";
-import { assertFitsDevice } from "../tuner/device_fit.ts";
+import { configKey } from "../core/space.ts";
+import { assertFitsDevice } from "../core/device_fit.ts";
 import { problemDistance } from "../tuner/warm_start.ts";
-import type {
-  AnyKernelFamily,
-  Config,
-  DeviceCaps,
-  KernelProgram,
-  SearchSpace,
-} from "../kernels/types.ts";
+import type { AnyKernelFamily } from "../kernels/types.ts";
+import type { Config, DeviceCaps, KernelProgram, SearchSpace } from "../core/types.ts";
 import { assertExplicitConfig, assertLoadKernelOptions, assertOpenGpu } from "./_check.ts";
+import type { LoadKernelOptions } from "./load_kernel_options.ts";
 
-/** Options of {@linkcode loadKernel}. */
-export interface LoadKernelOptions {
-  /** Use exactly this config. */
-  config?: Config;
-  /**
-   * Cache directory holding tuned configs; `null` skips the lookup and uses the default config.
-   * @default {defaultCacheDir()}
-   */
-  cacheDir?: string | null;
-  /**
-   * When the cache has no tuned config for this exact problem, use the best config of the nearest
-   * tuned problem of the same family (problems compared by the log-distance of their sizes), if
-   * that config is legal for this problem; `source` is then `"nearest"`.
-   * @default {false}
-   */
-  nearest?: boolean;
-}
+export type { LoadKernelOptions } from "./load_kernel_options.ts";
 
 /** A compiled kernel ready to dispatch on GPU buffers. */
 export interface KernelHandle {
@@ -284,19 +265,7 @@ export async function loadKernel(
           }): current length is ${buffers.length}`,
         );
       }
-      const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
-        binding: i,
-        resource: { buffer },
-      }));
-      if (program.uniforms) {
-        const uniform = device.createBuffer({
-          size: Math.max(16, Math.ceil(program.uniforms.byteLength / 16) * 16),
-          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-        });
-        device.queue.writeBuffer(uniform, 0, program.uniforms);
-        entries.push({ binding: buffers.length, resource: { buffer: uniform } });
-      }
-      return device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+      return createProgramBindGroup(device, pipeline, program, buffers).bindGroup;
     },
     encode(pass, bindGroup) {
       pass.setPipeline(pipeline);

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { TuneCache } from "../cache/mod.ts";
 import { cacheFilePath } from "../cache/cache_file.ts";
 import { matmulFamily } from "../kernels/matmul/family.ts";
-import { type Config, DEFAULT_CAPS } from "../kernels/types.ts";
+import { type Config, DEFAULT_CAPS } from "../core/types.ts";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
-import type { TrialRecord } from "../tuner/types.ts";
+import type { TrialRecord } from "../core/trial.ts";
 import { bestLegalConfig, loadKernel } from "./kernel_handle.ts";
-import { configKey, enumerateValid } from "../search/space.ts";
+import { configKey, enumerateValid } from "../core/space.ts";
 import { matmul } from "./matmul.ts";
 
 const problem = matmulFamily.normalizeProblem({ m: 8, n: 8, k: 8 });

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Gpu } from "../gpu/device.ts";
-import type { HostTensor } from "../kernels/types.ts";
+import type { HostTensor } from "../core/types.ts";
 import {
   assertFloat32Array,
   assertLoadKernelOptions,

@@ -5,7 +5,7 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import { bindProgram, dispatchAndRead } from "../gpu/program.ts";
-import type { BufferBinding, HostTensor } from "../kernels/types.ts";
+import type { BufferBinding, HostTensor } from "../core/types.ts";
 import { getKernel } from "../kernels/registry.ts";
 import {
   assertHostTensors,

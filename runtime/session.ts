@@ -9,7 +9,9 @@
  * @module
  */
 import type { Gpu } from "../gpu/device.ts";
-import { bufferBytes, decodeTensor, encodeTensor } from "../gpu/tensor_io.ts";
+import { bufferBytes } from "../core/dtype.ts";
+import { decodeTensor, encodeTensor } from "../gpu/tensor_io.ts";
+import { createProgramBindGroup, createUniformBuffer } from "../gpu/bind_group.ts";
 import type { Graph, GraphValue } from "../graph/ir.ts";
 import { loadGraph } from "../graph/from_model.ts";
 import type { OnnxDataType } from "../onnx/data_type.ts";
@@ -613,13 +615,9 @@ async function build(
   }
   let uniformBytes = 0;
   const uniformBuffer = (data: Uint32Array<ArrayBuffer>) => {
-    const b = device.createBuffer({
-      size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+    const b = createUniformBuffer(device, data);
     created.push(b);
     uniformBytes += b.size;
-    device.queue.writeBuffer(b, 0, data);
     return b;
   };
   const segments: CpuSegment[] = [];
@@ -739,19 +737,17 @@ async function build(
           ? inPlaceProgram(planned, `in${overwritten}`)
           : planned;
         const { pipeline } = await compileCached(gpu, program);
-        const entries: GPUBindGroupEntry[] = program.bindings.map((b, i) => ({
-          binding: i,
-          resource: { buffer: scratch.get(b.name) ?? bind(b.name) },
-        }));
-        if (program.uniforms) {
-          entries.push({
-            binding: program.bindings.length,
-            resource: { buffer: uniformBuffer(program.uniforms) },
-          });
-        }
+        const storage = program.bindings.map((b) => scratch.get(b.name) ?? bind(b.name));
+        const { bindGroup } = createProgramBindGroup(
+          device,
+          pipeline,
+          program,
+          storage,
+          uniformBuffer,
+        );
         dispatches.push({
           pipeline,
-          bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }),
+          bindGroup,
           workgroups: program.dispatch,
         });
       }

@@ -293,8 +293,8 @@ gpuTest(
       const want = await ortOutputs(model, { x });
       assertCloseTensor(got.m!, want.m!, 0, "max over 80,000");
       assertCloseTensor(got.s!, want.s!, 1e-4, "sum over 80,000");
-    const where = Object.fromEntries(session.report.nodes.map((r) => [r.opType, r.where]));
-    assert.deepEqual(where, { MaxPool: "cpu", ReduceSum: "webgpu" });
+      const where = Object.fromEntries(session.report.nodes.map((r) => [r.opType, r.where]));
+      assert.deepEqual(where, { MaxPool: "cpu", ReduceSum: "webgpu" });
     } finally {
       await session.release();
     }

@@ -33,7 +33,7 @@ import {
   type OnnxAttentionSizes,
   onnxAttentionSizes,
 } from "../kernels/attention/onnx_mapping.ts";
-import type { OnnxAttributes } from "../onnx/attribute.ts";
+import type { OnnxAttributes } from "../onnx/graph.ts";
 import { floatAttr, intAttr } from "./ops/attributes.ts";
 import { additiveMaskProgram, nonpadMaskProgram } from "./ops/attention_mask.ts";
 import { MAX_SOFTMAX_ROW_WORK, qkScoresProgram } from "./ops/attention_scores.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OnnxAttributes } from "../onnx/attribute.ts";
+import type { OnnxAttributes } from "../onnx/graph.ts";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
 import { attentionPlan } from "./tuned_attention.ts";
 import type { OpNode, TensorInfo } from "./ops/types.ts";

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { loadKernel } from "../ops/kernel_handle.ts";
-import { bufferBytes, decodeTensor, encodeTensor } from "../gpu/tensor_io.ts";
+import { bufferBytes } from "../core/dtype.ts";
+import { decodeTensor, encodeTensor } from "../gpu/tensor_io.ts";
 import { readBuffer } from "../gpu/program.ts";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
-import type { OnnxAttributes } from "../onnx/attribute.ts";
+import type { OnnxAttributes } from "../onnx/graph.ts";
 import { runOrtNode, type TestAttribute, type TestNode } from "./ops/testdata/ort_node.ts";
 import { tunedNodePlan } from "./tuned_nodes.ts";
 

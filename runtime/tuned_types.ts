@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { KernelProgram } from "../kernels/types.ts";
+import type { KernelProgram } from "../core/types.ts";
 
 /** Where one binding of a family program takes its buffer from. */
 export type TunedBinding =

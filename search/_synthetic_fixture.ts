@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Config } from "../kernels/types.ts";
-import { enumerateAll } from "./space.ts";
+import type { Config } from "../core/types.ts";
+import { enumerateAll } from "../core/space.ts";
 import { FIXTURE_FORMAT, FIXTURE_VERSION, type FixtureResult, type GridFixture } from "./replay.ts";
 
 /** Options of {@linkcode syntheticMatmulFixture}. */

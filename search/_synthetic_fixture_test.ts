@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { syntheticMatmulFixture } from "./_synthetic_fixture.ts";
 import { fixtureOptimum, parseFixture } from "./replay.ts";
-import { configKey } from "./space.ts";
+import { configKey } from "../core/space.ts";
 
 Deno.test("syntheticMatmulFixture() builds a valid fixture of a few hundred configs with failures, when called with defaults", () => {
   const fixture = syntheticMatmulFixture();

@@ -28,14 +28,15 @@
  *
  * @module
  */
-import type { Config, SearchSpace } from "../kernels/types.ts";
+import type { Config, SearchSpace } from "../core/types.ts";
 import { logExpectedImprovement } from "./gp/acquisition.ts";
 import { latinHypercubeDesign } from "./gp/design.ts";
 import { createEncoder, type Encoder } from "./gp/encoding.ts";
 import type { GpHyperparameters } from "./gp/gaussian_process.ts";
 import { HedgePortfolio } from "./gp/hedge.ts";
 import { fitSurrogate, logTimeOf, type Observation, type Surrogate } from "./gp/surrogate.ts";
-import { configKey, enumerateValid, seededRandom } from "./space.ts";
+import { configKey, enumerateValid } from "../core/space.ts";
+import { seededRandom } from "../core/random.ts";
 import type { Evaluation, SearchStrategy } from "./types.ts";
 
 /** Options of {@linkcode createBayesSearch}. */

@@ -9,15 +9,10 @@ import {
   replayEvaluate,
 } from "./replay.ts";
 import { randomSearch } from "./random.ts";
-import { configKey, enumerateValid } from "./space.ts";
-import type { Config, SearchSpace } from "../kernels/types.ts";
+import { configKey, enumerateValid } from "../core/space.ts";
+import { median } from "../core/stats.ts";
+import type { Config, SearchSpace } from "../core/types.ts";
 import { type Evaluate, type Evaluation, SearchStopped, type SearchStrategy } from "./types.ts";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** A hash in [0, 1) of a config and a seed, for random restrictions and failures. */
 function hash(config: Config, seed: number): number {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { enumerateValid } from "./space.ts";
+import { enumerateValid } from "../core/space.ts";
 import type { SearchStrategy } from "./types.ts";
 
 /**

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { enumerateValid, seededRandom, shuffle } from "./space.ts";
+import { enumerateValid } from "../core/space.ts";
+import { seededRandom, shuffle } from "../core/random.ts";
 import type { SearchStrategy } from "./types.ts";
 
 /**

@@ -19,15 +19,10 @@
  *
  * @module
  */
-import type { Config, ParamSpec, SearchSpace } from "../kernels/types.ts";
-import { configKey } from "./space.ts";
-import {
-  type Evaluate,
-  type Evaluation,
-  SearchStopped,
-  type SearchStrategy,
-  type TrialStatus,
-} from "./types.ts";
+import type { Config, ParamSpec, SearchSpace } from "../core/types.ts";
+import { configKey } from "../core/space.ts";
+import { type Evaluate, type Evaluation, SearchStopped, type SearchStrategy } from "./types.ts";
+import { isTrialStatus, TRIAL_STATUSES, type TrialStatus } from "../core/trial.ts";
 
 /**
  * The `format` tag of a grid fixture.
@@ -49,16 +44,6 @@ export const FIXTURE_FORMAT = "wgtune-grid-fixture" as const;
  * ```
  */
 export const FIXTURE_VERSION = 1 as const;
-
-const STATUSES: readonly TrialStatus[] = [
-  "ok",
-  "invalid",
-  "compile_error",
-  "runtime_error",
-  "wrong",
-  "timeout",
-  "device_lost",
-];
 
 /** The recorded result of one config. */
 export interface FixtureResult {
@@ -198,9 +183,11 @@ export function parseFixture(json: unknown): GridFixture {
     if (seen.has(key)) throw new TypeError(`${where}.config' repeats config ${key}`);
     seen.add(key);
     const status = entry.status;
-    if (typeof status !== "string" || !(STATUSES as readonly string[]).includes(status)) {
+    if (!isTrialStatus(status)) {
       throw new TypeError(
-        `${where}.status' must be one of ${STATUSES.join(", ")}: current value is ${show(status)}`,
+        `${where}.status' must be one of ${TRIAL_STATUSES.join(", ")}: current value is ${
+          show(status)
+        }`,
       );
     }
     const timeMs = entry.timeMs;

@@ -10,7 +10,7 @@ import {
 } from "./replay.ts";
 import { gridSearch } from "./grid.ts";
 import { randomSearch } from "./random.ts";
-import { enumerateValid } from "./space.ts";
+import { enumerateValid } from "../core/space.ts";
 import { SearchStopped, type SearchStrategy } from "./types.ts";
 
 function fixtureJson(): Record<string, unknown> {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import type { Config, SearchSpace } from "../kernels/types.ts";
+import type { Config, SearchSpace } from "../core/types.ts";
 import { gridSearch } from "./grid.ts";
 import { randomSearch } from "./random.ts";
 import { getStrategy, STRATEGIES } from "./registry.ts";
-import { configKey, enumerateAll, enumerateValid, rawSize, seededRandom } from "./space.ts";
+import { configKey, enumerateAll, enumerateValid, rawSize } from "../core/space.ts";
+import { seededRandom } from "../core/random.ts";
 import { type Evaluate, SearchStopped } from "./types.ts";
 
 const space: SearchSpace = {

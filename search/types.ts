@@ -4,17 +4,8 @@
  *
  * @module
  */
-import type { Config, SearchSpace } from "../kernels/types.ts";
-
-/** How one candidate ended. Failures are data, never exceptions past the tuner. */
-export type TrialStatus =
-  | "ok"
-  | "invalid"
-  | "compile_error"
-  | "runtime_error"
-  | "wrong"
-  | "timeout"
-  | "device_lost";
+import type { Config, SearchSpace } from "../core/types.ts";
+import type { TrialStatus } from "../core/trial.ts";
 
 /** What `evaluate` tells a strategy about one config. */
 export interface Evaluation {

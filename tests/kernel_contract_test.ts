@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { DEFAULT_SHAPES } from "../cli/defaults.ts";
 import { runProgram } from "../gpu/program.ts";
 import { KERNELS } from "../kernels/registry.ts";
-import { DEFAULT_CAPS } from "../kernels/types.ts";
-import { configKey, enumerateValid } from "../search/space.ts";
-import { compareToReference } from "../tuner/validate.ts";
+import { DEFAULT_CAPS } from "../core/types.ts";
+import { configKey, enumerateValid } from "../core/space.ts";
+import { compareToReference } from "../core/compare.ts";
 import { GPU_AVAILABLE, testGpu } from "./gpu_fixture.ts";
 
 /** One small problem per family for the GPU part (the CLI defaults are too big for lavapipe CI). */

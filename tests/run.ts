@@ -13,8 +13,11 @@
  *
  * @module
  */
+import { resolveImport } from "./_resolve.ts";
+
 const ROOTS = [
   "tests/",
+  "core/",
   "gpu/",
   "kernels/",
   "search/",
@@ -47,16 +50,6 @@ async function walk(root: string, out: string[]): Promise<void> {
   }
 }
 
-function resolve(from: string, spec: string): string {
-  const parts = from.split("/").slice(0, -1);
-  for (const p of spec.split("/")) {
-    if (p === "." || p === "") continue;
-    if (p === "..") parts.pop();
-    else parts.push(p);
-  }
-  return parts.join("/");
-}
-
 const importsCache = new Map<string, string[]>();
 async function imports(file: string): Promise<string[]> {
   const known = importsCache.get(file);
@@ -69,7 +62,7 @@ async function imports(file: string): Promise<string[]> {
     return [];
   }
   const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)].map((m) => m[1]!);
-  const out = specs.map((s) => (s.startsWith(".") ? resolve(file, s) : s));
+  const out = specs.map((s) => (s.startsWith(".") ? resolveImport(file, s) : s));
   importsCache.set(file, out);
   return out;
 }

@@ -13,11 +13,12 @@ import {
   compileProgram,
   dispatchAndRead,
 } from "../gpu/program.ts";
-import { configKey } from "../search/space.ts";
-import type { AnyKernelFamily, Config, HostTensor, Tolerance } from "../kernels/types.ts";
-import type { TrialRecord } from "./types.ts";
+import { configKey } from "../core/space.ts";
+import type { AnyKernelFamily } from "../kernels/types.ts";
+import type { Config, HostTensor, Tolerance } from "../core/types.ts";
+import type { TrialRecord } from "../core/trial.ts";
 import { measureProgram } from "./measure.ts";
-import { compareToReference } from "./validate.ts";
+import { compareToReference } from "../core/compare.ts";
 
 /** Everything needed to evaluate candidates of one problem. */
 export interface CandidateContext {

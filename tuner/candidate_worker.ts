@@ -15,7 +15,8 @@
  */
 import { type BackendChoice, type Gpu, openDevice } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
-import type { AnyKernelFamily, Config } from "../kernels/types.ts";
+import type { AnyKernelFamily } from "../kernels/types.ts";
+import type { Config } from "../core/types.ts";
 import {
   type CandidateContext,
   evaluateCandidate,

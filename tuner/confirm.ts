@@ -6,10 +6,10 @@
  *
  * @module
  */
-import type { Config } from "../kernels/types.ts";
-import { configKey } from "../search/space.ts";
-import { quantile } from "./stats.ts";
-import type { TrialRecord } from "./types.ts";
+import type { Config } from "../core/types.ts";
+import { configKey } from "../core/space.ts";
+import { quantile } from "../core/stats.ts";
+import type { TrialRecord } from "../core/trial.ts";
 
 /** Options of {@linkcode confirmFastest}. */
 export interface ConfirmOptions {

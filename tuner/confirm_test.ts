@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import type { Config } from "../kernels/types.ts";
+import type { Config } from "../core/types.ts";
 import { bestOf } from "../cache/merge.ts";
 import { confirmFastest } from "./confirm.ts";
-import type { TrialRecord } from "./types.ts";
+import type { TrialRecord } from "../core/trial.ts";
 
 const ok = (x: number, timeMs: number): TrialRecord => ({ config: { x }, status: "ok", timeMs });
 

@@ -13,7 +13,7 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import type { BoundProgram } from "../gpu/program.ts";
-import { summarizeTimings, type TimingSummary } from "./stats.ts";
+import { summarizeTimings, type TimingSummary } from "../core/stats.ts";
 
 /** Options of {@linkcode measureProgram}. */
 export interface MeasureOptions {

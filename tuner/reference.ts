@@ -8,7 +8,8 @@
  * @module
  */
 import { KERNELS } from "../kernels/registry.ts";
-import type { AnyKernelFamily, HostTensor } from "../kernels/types.ts";
+import type { AnyKernelFamily } from "../kernels/types.ts";
+import type { HostTensor } from "../core/types.ts";
 
 /** Validation inputs and the float64 reference output computed from them. */
 export interface ReferenceData {

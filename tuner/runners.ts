@@ -12,7 +12,8 @@
  * @module
  */
 import type { Gpu } from "../gpu/device.ts";
-import type { AnyKernelFamily, Config } from "../kernels/types.ts";
+import type { AnyKernelFamily } from "../kernels/types.ts";
+import type { Config } from "../core/types.ts";
 import { SearchStopped } from "../search/types.ts";
 import {
   type CandidateContext,
@@ -22,7 +23,7 @@ import {
 } from "./candidate.ts";
 import { type ReferenceJob, startReference } from "./reference.ts";
 import { delay } from "./timer.ts";
-import type { TrialRecord } from "./types.ts";
+import type { TrialRecord } from "../core/trial.ts";
 
 /** Evaluates candidates of one problem. */
 export interface CandidateRunner {

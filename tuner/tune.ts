@@ -9,20 +9,22 @@
 import { mergeTrials } from "../cache/merge.ts";
 import { DeviceLostError, type Gpu } from "../gpu/device.ts";
 import { getKernel } from "../kernels/registry.ts";
-import type { AnyKernelFamily, Config, ParamValue, SearchSpace } from "../kernels/types.ts";
+import type { AnyKernelFamily } from "../kernels/types.ts";
+import type { Config, ParamValue, SearchSpace } from "../core/types.ts";
 import { defaultCacheDir, type TuneCache, TuneCache as Cache } from "../cache/mod.ts";
 import type { CacheEntry } from "../cache/types.ts";
 import { getStrategy } from "../search/registry.ts";
-import { configKey, enumerateValid, restrictSpace } from "../search/space.ts";
+import { configKey, enumerateValid, restrictSpace } from "../core/space.ts";
 import { type Evaluation, SearchStopped, type SearchStrategy } from "../search/types.ts";
-import { assertFitsDevice } from "./device_fit.ts";
+import { assertFitsDevice } from "../core/device_fit.ts";
 import { confirmFastest } from "./confirm.ts";
 import { nearestPrior } from "./warm_start.ts";
 import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
 import { setLongTimeout } from "./timer.ts";
 import { checkTuneArgs } from "./tune_args.ts";
 import { assertOpenGpu } from "../gpu/assert_gpu.ts";
-import type { TimedConfig, TrialRecord, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
+import type { TimedConfig, TuneOptions, TuneRequest, TuneResult } from "./types.ts";
+import { isEnvironmentFailure, type TrialRecord } from "../core/trial.ts";
 
 function checkPositive(name: string, value: number, integer: boolean): void {
   if (!(value > 0) || (integer && !Number.isInteger(value))) {
@@ -55,12 +57,9 @@ export const MAX_ENVIRONMENT_ATTEMPTS = 3;
 /** Device losses one in-process run recovers from (by reopening) before it stops. */
 const MAX_DEVICE_REOPENS = 3;
 
-/** Statuses that say the environment failed (the config may be fine). */
-const ENVIRONMENT_FAILURES: ReadonlySet<string> = new Set(["timeout", "device_lost"]);
-
 /** How many runs failed this trial because of the environment (0 for other statuses). */
 function environmentAttempts(trial: TrialRecord): number {
-  if (!ENVIRONMENT_FAILURES.has(trial.status)) return 0;
+  if (!isEnvironmentFailure(trial.status)) return 0;
   const attempts = trial.attempts;
   return typeof attempts === "number" && Number.isInteger(attempts) && attempts >= 1 ? attempts : 1;
 }
@@ -332,7 +331,7 @@ export async function tune(
     if (replayed && !retryable(replayed)) return replayed;
     const cutoffMs = Number.isFinite(bestMs) ? 3 * bestMs : Infinity;
     let record = await runner.evaluate(config, cutoffMs);
-    if (ENVIRONMENT_FAILURES.has(record.status)) {
+    if (isEnvironmentFailure(record.status)) {
       record = {
         ...record,
         attempts: environmentAttempts(replayed ?? record) + (replayed ? 1 : 0),

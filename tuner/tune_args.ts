@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describeValue } from "../gpu/assert_gpu.ts";
+import { describeValue } from "../core/describe.ts";
 import type { TuneOptions, TuneRequest } from "./types.ts";
 
 const OPTION_TYPES: Readonly<Record<keyof TuneOptions, string>> = {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
 import { getKernel } from "../kernels/registry.ts";
-import { enumerateValid } from "../search/space.ts";
+import { enumerateValid } from "../core/space.ts";
 import type { SearchStrategy } from "../search/types.ts";
 import { tune } from "./tune.ts";
-import type { TrialRecord } from "./types.ts";
+import type { TrialRecord } from "../core/trial.ts";
 
 /** Attention whose float64 reference (quadratic in the sequence) takes minutes on a CPU. */
 const hugeReference = getKernel("attention").parseShape("B1,H1,S60000,D64", "f32");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GPU_AVAILABLE, testGpu } from "../tests/gpu_fixture.ts";
-import { configKey, enumerateValid } from "../search/space.ts";
+import { configKey, enumerateValid } from "../core/space.ts";
 import type { SearchStrategy } from "../search/types.ts";
 import { MAX_ENVIRONMENT_ATTEMPTS, tune } from "./tune.ts";
 import { DeviceLostError } from "../gpu/device.ts";
@@ -77,7 +77,7 @@ Deno.test({
     const abortingGrid: SearchStrategy = {
       name: "aborting",
       async search(space, evaluate) {
-        const { enumerateValid } = await import("../search/space.ts");
+        const { enumerateValid } = await import("../core/space.ts");
         const bogus = {
           ...space.params.reduce((c, p) => ({ ...c, [p.name]: p.values[0] }), {}),
           tileM: 3,

@@ -3,8 +3,9 @@
  *
  * @module
  */
-import type { Config, ParamValue } from "../kernels/types.ts";
-import type { SearchStrategy, TrialStatus } from "../search/types.ts";
+import type { Config, ParamValue } from "../core/types.ts";
+import type { SearchStrategy } from "../search/types.ts";
+import type { TrialRecord } from "../core/trial.ts";
 
 /** What to tune: a kernel family by name and a problem of that family. */
 export interface TuneRequest {
@@ -12,34 +13,6 @@ export interface TuneRequest {
   readonly op: string;
   /** Problem of that family, for example `{ m: 512, n: 512, k: 512 }`. */
   readonly problem: unknown;
-}
-
-/** One evaluated candidate, as kept in the cache (every trial, not only the winner). */
-export interface TrialRecord {
-  /** The candidate config. */
-  readonly config: Config;
-  /** How it ended. */
-  readonly status: TrialStatus;
-  /** Median time in ms (`null` in JSON when not `"ok"`). */
-  readonly timeMs: number | null;
-  /** 20th percentile time in ms. */
-  readonly p20Ms?: number;
-  /** 80th percentile time in ms. */
-  readonly p80Ms?: number;
-  /** Short error message for failed candidates. */
-  readonly error?: string;
-  /**
-   * For a `"timeout"` or `"device_lost"` trial (a failure of the environment, not of the config):
-   * how many runs tried this config and failed that way. Later runs retry such a trial until it
-   * has failed `MAX_ENVIRONMENT_ATTEMPTS` times (absent counts as 1).
-   */
-  readonly attempts?: number;
-  /**
-   * True when `timeMs` is the median of the winner confirmation's re-timings. A confirmed time is
-   * kept when another writer records a lower unconfirmed one for the same config (see
-   * `mergeTrials`), so the cache's best stays the winner a run reported.
-   */
-  readonly confirmed?: boolean;
 }
 
 /** Timing of one config inside a tune result. */

@@ -4,8 +4,8 @@
  * @module
  */
 import { computeFingerprint, type DeviceFingerprint } from "../../gpu/fingerprint.ts";
-import type { ParamValue } from "../../kernels/types.ts";
-import type { TrialRecord } from "../../tuner/types.ts";
+import type { ParamValue } from "../../core/types.ts";
+import type { TrialRecord } from "../../core/trial.ts";
 
 /** The fingerprint of a made-up software device called `name`. */
 export function testFingerprint(name: string): Promise<DeviceFingerprint> {

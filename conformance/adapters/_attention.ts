@@ -4,27 +4,17 @@
  *
  * @module
  */
+import type { AttentionProblem } from "../../kernels/attention/problem.ts";
 import type { OpExecutor } from "../executor.ts";
 import { transpose } from "../host_ops.ts";
 
-/** One attention-kernel run: sizes, options, and head-major data. */
-export interface AttentionRun {
-  readonly batch: number;
-  readonly heads: number;
-  readonly kvHeads: number;
-  readonly seqQ: number;
-  readonly seqKV: number;
-  readonly headDim: number;
-  readonly headDimV: number;
-  readonly scale: number;
+/** One attention-kernel run: the normalized problem's sizes and options, and head-major data. */
+export type AttentionRun = Omit<AttentionProblem, "maskShape" | "softcap"> & {
   /** Logit soft-capping value; absent or 0 for none. */
   readonly softcap?: number;
-  readonly causal: boolean;
-  readonly causalOffset: number;
-  readonly dtype: "f32" | "f16";
   /** Additive mask and its shape (rank ≤ 4, numpy-broadcastable to `[B, N, Sq, Skv]`). */
   readonly mask: { readonly data: Float32Array; readonly shape: readonly number[] } | undefined;
-}
+};
 
 /**
  * The problem object for `runOp("attention", ...)`: `causalOffset` only when causal, `maskShape`

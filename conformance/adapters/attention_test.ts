@@ -3,7 +3,7 @@ import { attentionReference } from "../../kernels/attention/reference.ts";
 import { normalizeAttentionProblem } from "../../kernels/attention/problem.ts";
 import { matmulReference } from "../../kernels/matmul/reference.ts";
 import { normalizeMatmulProblem } from "../../kernels/matmul/problem.ts";
-import type { OnnxAttribute } from "../../onnx/attribute.ts";
+import type { OnnxAttribute } from "../../onnx/graph.ts";
 import type { OnnxTensor } from "../../onnx/tensor.ts";
 import { type ConformanceCase, UnsupportedCase } from "../case.ts";
 import { floatTensor, type RecordedCall, recordingExecutor } from "../_recording_executor.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { conv2dReference } from "../../kernels/conv2d/reference.ts";
 import { normalizeConv2dProblem } from "../../kernels/conv2d/problem.ts";
-import type { OnnxAttribute } from "../../onnx/attribute.ts";
+import type { OnnxAttribute } from "../../onnx/graph.ts";
 import { type ConformanceCase, UnsupportedCase } from "../case.ts";
 import { floatTensor, type RecordedCall, recordingExecutor } from "../_recording_executor.ts";
 import { convAdapter, convPads } from "./conv.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OnnxAttribute } from "../../onnx/attribute.ts";
+import type { OnnxAttribute } from "../../onnx/graph.ts";
 import type { ConformanceCase } from "../case.ts";
 import { floatTensor, recordingExecutor } from "../_recording_executor.ts";
 import { gemmAdapter } from "./gemm.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OnnxAttribute } from "../../onnx/attribute.ts";
+import type { OnnxAttribute } from "../../onnx/graph.ts";
 import type { OnnxTensor } from "../../onnx/tensor.ts";
 import { type ConformanceCase, UnsupportedCase } from "../case.ts";
 import { floatTensor, recordingExecutor } from "../_recording_executor.ts";

@@ -9,6 +9,7 @@ import type { OnnxModel } from "../../onnx/model.ts";
 import { encodeModel } from "../../onnx/model_write.ts";
 import { decodeTensor, type OnnxTensor } from "../../onnx/tensor.ts";
 import { encodeTensor } from "../../onnx/tensor_write.ts";
+import { seededRandom } from "../../core/random.ts";
 
 /** An output of onnxruntime: its dims, element type and values as numbers. */
 export interface OrtResult {
@@ -216,26 +217,8 @@ export async function runOrt(
   return await runInChild(bytes, feeds);
 }
 
-/**
- * A seeded pseudo-random generator (mulberry32) of floats in [0, 1).
- *
- * @example
- * ```ts
- * import { seededRandom } from "./ort.ts";
- * const r = seededRandom(1);
- * console.log(r() === seededRandom(1)()); // true
- * ```
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): core's generator. */
+export { seededRandom };
 
 /**
  * Asserts that two value lists agree within `atol + rtol * |expected|` each; returns the largest

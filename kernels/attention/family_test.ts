@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { compileProgram, runProgram } from "../../gpu/program.ts";
-import { configKey, enumerateValid, seededRandom, shuffle } from "../../search/space.ts";
+import { configKey, enumerateValid } from "../../core/space.ts";
+import { seededRandom, shuffle } from "../../core/random.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
-import { compareToReference } from "../../tuner/validate.ts";
+import { compareToReference } from "../../core/compare.ts";
 import type { Config, HostTensor } from "../types.ts";
 import { attentionFamily } from "./family.ts";
 import type { AttentionProblem } from "./problem.ts";

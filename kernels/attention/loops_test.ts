@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { runProgram } from "../../gpu/program.ts";
-import { enumerateValid, seededRandom, shuffle } from "../../search/space.ts";
+import { enumerateValid } from "../../core/space.ts";
+import { seededRandom, shuffle } from "../../core/random.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
-import { compareToReference } from "../../tuner/validate.ts";
+import { compareToReference } from "../../core/compare.ts";
 import { LOOP_BUDGET } from "../loop_budget.ts";
 import { DEFAULT_CAPS } from "../types.ts";
 import { wgslLoopBound } from "../wgsl_loop_bound.ts";

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { assertKnownFields, positiveInteger } from "../../core/checks.ts";
+import { describeList } from "../../core/describe.ts";
 
 /** Element type of the inputs and output. f16 needs the device's `shader-f16` feature. */
 export type AttentionDtype = "f32" | "f16";
@@ -135,39 +137,18 @@ const MASK_KINDS: readonly AttentionMaskKind[] = ["none", "2d", "4d"];
 /** Largest accepted head size: accumulators live in per-thread arrays of this length. */
 export const MAX_HEAD_DIM = 1024;
 
-function describe(value: unknown): string {
-  if (typeof value === "string") return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(describe).join(", ")}]`;
-  return String(value);
-}
-
-function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `'${name}' must be a positive integer: current value is ${describe(value)}`,
-    );
-  }
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`'${name}' must be a positive integer: current value is ${value}`);
-  }
-  if (value > max) {
-    throw new RangeError(`'${name}' must be at most ${max}: current value is ${value}`);
-  }
-  return value;
-}
-
 function broadcastMaskShape(
   shape: unknown,
   target: readonly [number, number, number, number],
 ): [number, number, number, number] {
   if (!Array.isArray(shape)) {
     throw new TypeError(
-      `'maskShape' must be an array of 1 to 4 sizes: current value is ${describe(shape)}`,
+      `'maskShape' must be an array of 1 to 4 sizes: current value is ${describeList(shape)}`,
     );
   }
   if (shape.length < 1 || shape.length > 4) {
     throw new RangeError(
-      `'maskShape' must have 1 to 4 dims: current value is ${describe(shape)}`,
+      `'maskShape' must have 1 to 4 dims: current value is ${describeList(shape)}`,
     );
   }
   const padded = [...new Array<number>(4 - shape.length).fill(1), ...shape];
@@ -175,13 +156,13 @@ function broadcastMaskShape(
   return padded.map((size, i) => {
     if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 1) {
       throw new RangeError(
-        `'maskShape' must hold positive integers: current value is ${describe(shape)}`,
+        `'maskShape' must hold positive integers: current value is ${describeList(shape)}`,
       );
     }
     if (size !== 1 && size !== target[i]) {
       throw new RangeError(
         `'maskShape' must broadcast to [batch, heads, seqQ, seqKV] = [${target.join(", ")}]: ` +
-          `dim for ${names[i]} is ${size} in ${describe(shape)}`,
+          `dim for ${names[i]} is ${size} in ${describeList(shape)}`,
       );
     }
     return size;
@@ -205,17 +186,8 @@ function broadcastMaskShape(
  * ```
  */
 export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
-  if (typeof problem !== "object" || problem === null || Array.isArray(problem)) {
-    throw new TypeError(`'problem' must be an object: current value is ${describe(problem)}`);
-  }
-  const p = problem as Record<string, unknown>;
-  for (const key of Object.keys(p)) {
-    if (!FIELDS.includes(key)) {
-      throw new RangeError(
-        `'problem' has an unknown field '${key}': expected ${FIELDS.join(", ")}`,
-      );
-    }
-  }
+  assertKnownFields("problem", problem, FIELDS);
+  const p = problem;
   const batch = positiveInteger("batch", p.batch);
   const heads = positiveInteger("heads", p.heads);
   const kvHeads = p.kvHeads === undefined ? heads : positiveInteger("kvHeads", p.kvHeads);
@@ -230,12 +202,12 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
     : positiveInteger("headDimV", p.headDimV, MAX_HEAD_DIM);
   const causal = p.causal ?? false;
   if (typeof causal !== "boolean") {
-    throw new TypeError(`'causal' must be a boolean: current value is ${describe(causal)}`);
+    throw new TypeError(`'causal' must be a boolean: current value is ${describeList(causal)}`);
   }
   const causalOffset = p.causalOffset ?? 0;
   if (typeof causalOffset !== "number") {
     throw new TypeError(
-      `'causalOffset' must be an integer: current value is ${describe(causalOffset)}`,
+      `'causalOffset' must be an integer: current value is ${describeList(causalOffset)}`,
     );
   }
   if (!Number.isInteger(causalOffset) || Math.abs(causalOffset) > 2 ** 30) {
@@ -250,7 +222,7 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
   }
   const scale = p.scale ?? 1 / Math.sqrt(headDim);
   if (typeof scale !== "number") {
-    throw new TypeError(`'scale' must be a finite number: current value is ${describe(scale)}`);
+    throw new TypeError(`'scale' must be a finite number: current value is ${describeList(scale)}`);
   }
   if (!Number.isFinite(Math.fround(scale))) {
     throw new RangeError(`'scale' must be a finite f32 number: current value is ${scale}`);
@@ -258,7 +230,7 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
   const softcap = p.softcap ?? 0;
   if (typeof softcap !== "number") {
     throw new TypeError(
-      `'softcap' must be a finite number >= 0: current value is ${describe(softcap)}`,
+      `'softcap' must be a finite number >= 0: current value is ${describeList(softcap)}`,
     );
   }
   if (!(softcap >= 0) || !Number.isFinite(Math.fround(softcap))) {
@@ -266,7 +238,7 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
   }
   const mask = p.mask ?? "none";
   if (!MASK_KINDS.includes(mask as AttentionMaskKind)) {
-    throw new RangeError(`'mask' must be none, 2d or 4d: current value is ${describe(mask)}`);
+    throw new RangeError(`'mask' must be none, 2d or 4d: current value is ${describeList(mask)}`);
   }
   const target = [batch, heads, seqQ, seqKV] as const;
   let maskShape: [number, number, number, number] | null = null;
@@ -276,20 +248,20 @@ export function normalizeAttentionProblem(problem: unknown): AttentionProblem {
     const given = broadcastMaskShape(p.maskShape, target);
     if (mask === "none" && p.mask !== undefined) {
       throw new RangeError(
-        `'maskShape' conflicts with mask 'none': current value is ${describe(p.maskShape)}`,
+        `'maskShape' conflicts with mask 'none': current value is ${describeList(p.maskShape)}`,
       );
     }
     if (maskShape && maskShape.join() !== given.join()) {
       throw new RangeError(
         `'maskShape' conflicts with mask '${mask}' (${maskShape.join("x")}): current value is ` +
-          describe(p.maskShape),
+          describeList(p.maskShape),
       );
     }
     maskShape = given;
   }
   const dtype = p.dtype ?? "f32";
   if (!DTYPES.includes(dtype as AttentionDtype)) {
-    throw new RangeError(`'dtype' must be f32 or f16: current value is ${describe(dtype)}`);
+    throw new RangeError(`'dtype' must be f32 or f16: current value is ${describeList(dtype)}`);
   }
   return {
     batch,
@@ -342,7 +314,7 @@ const TOKEN_FIELDS: Readonly<Record<string, string>> = {
  */
 export function parseAttentionShape(shape: string, dtype?: string): AttentionProblem {
   if (typeof shape !== "string") {
-    throw new TypeError(`'shape' must be a string: current value is ${describe(shape)}`);
+    throw new TypeError(`'shape' must be a string: current value is ${describeList(shape)}`);
   }
   const fields: Record<string, number> = {};
   const problem: Record<string, unknown> = {};

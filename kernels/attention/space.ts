@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { enumerateValid } from "../../search/space.ts";
+import { enumerateValid } from "../../core/space.ts";
 import type { Config, DeviceCaps, SearchSpace } from "../types.ts";
 import {
   ATTENTION_PARAM_VALUES,
@@ -36,7 +36,7 @@ function legal(problem: AttentionProblem, config: Config, caps: DeviceCaps): boo
  *
  * @example Count the configs of a small problem
  * ```ts
- * import { enumerateValid } from "../../search/space.ts";
+ * import { enumerateValid } from "../../core/space.ts";
  * import { DEFAULT_CAPS } from "../types.ts";
  * import { normalizeAttentionProblem } from "./problem.ts";
  * import { attentionSpace } from "./space.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configKey, enumerateValid } from "../../search/space.ts";
+import { configKey, enumerateValid } from "../../core/space.ts";
 import { DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
 import { generateAttention } from "./codegen.ts";
 import { attentionQueryTile, parseAttentionConfig } from "./config.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { bufferSizeError, dtypeSupportError } from "../limits.ts";
+import { bufferSizeError, dtypeSupportError, MAX_UNROLLED_FMAS } from "../limits.ts";
 import { LOOP_BUDGET, loopBudgetError, loopCost } from "../loop_budget.ts";
 import { assertConfigObject, readPowerOfTwoParams } from "../config_params.ts";
 import type { Config, DeviceCaps } from "../types.ts";
@@ -247,7 +247,7 @@ export function directBlock(problem: Conv2dProblem, config: Conv2dConfig): Direc
  * console.log(64 * 49 <= DEPTHWISE_MAX_FMAS); // false
  * ```
  */
-export const DEPTHWISE_MAX_FMAS = 2304;
+export const DEPTHWISE_MAX_FMAS: number = MAX_UNROLLED_FMAS;
 
 /** The output block of a `"depthwise"` or `"rows"` thread and the input it reads. */
 export interface DepthwiseBlock {
@@ -482,18 +482,6 @@ export function conv2dGrid(
   const y = Math.ceil(pixelTiles / x);
   return { pixelTiles, channelTiles, dispatch: [x, y, channelTiles] };
 }
-
-/**
- * Most scalar multiply-adds per staged input channel for which the `"direct"` kernel rows are
- * unrolled (compile time grows with the unrolled body).
- *
- * @example A 3×3 kernel with 256 accumulators per thread is unrolled
- * ```ts
- * import { MAX_UNROLLED_FMAS } from "./config.ts";
- * console.log(3 * 3 * 256 <= MAX_UNROLLED_FMAS); // true
- * ```
- */
-export const MAX_UNROLLED_FMAS = 2304;
 
 /**
  * Most copy steps per thread that a cooperative copy into workgroup memory unrolls; longer

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { compileProgram } from "../../gpu/program.ts";
-import { enumerateValid, restrictSpace, seededRandom, shuffle } from "../../search/space.ts";
+import { enumerateValid, restrictSpace } from "../../core/space.ts";
+import { seededRandom, shuffle } from "../../core/random.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
 import {

@@ -34,7 +34,7 @@ import type { Conv2dProblem } from "./problem.ts";
 import { conv2dProgram, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 
 /** Re-exported from `config.ts`, where the loop cost model uses it. */
-export { MAX_UNROLLED_FMAS } from "./config.ts";
+export { MAX_UNROLLED_FMAS } from "../limits.ts";
 
 /**
  * Statements of a cooperative copy of `units` items by `threads` threads: item `e` goes to

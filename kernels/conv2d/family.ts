@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { configKey } from "../../search/space.ts";
+import { configKey } from "../../core/space.ts";
 import type { Config, DeviceCaps, KernelFamily, KernelProgram } from "../types.ts";
 import { conv2dConfigError, parseConv2dConfig, readsOwnChannel } from "./config.ts";
 import { generateDepthwise } from "./depthwise.ts";

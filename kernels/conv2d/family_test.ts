@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { compileProgram } from "../../gpu/program.ts";
 import { conv2d } from "../../ops/conv2d.ts";
-import { enumerateValid, seededRandom, shuffle } from "../../search/space.ts";
+import { enumerateValid } from "../../core/space.ts";
+import { seededRandom, shuffle } from "../../core/random.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
-import { compareToReference } from "../../tuner/validate.ts";
+import { compareToReference } from "../../core/compare.ts";
 import type { Config, DeviceCaps } from "../types.ts";
 import { conv2dFamily, type Conv2dProblem } from "./family.ts";
 import { checkConfigs } from "./testdata/check_configs.ts";

@@ -10,6 +10,13 @@
  *
  * @module
  */
+import {
+  assertKnownFields,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+} from "../../core/checks.ts";
+import { describeList } from "../../core/describe.ts";
 
 /** Element type of the input, weight, bias and output. */
 export type Conv2dDtype = "f32" | "f16";
@@ -88,31 +95,6 @@ const LAYOUTS: readonly Conv2dLayout[] = ["NCHW", "NHWC"];
 const ACTIVATIONS: readonly Conv2dActivation[] = ["none", "relu", "relu6"];
 const DTYPES: readonly Conv2dDtype[] = ["f32", "f16"];
 
-function describe(value: unknown): string {
-  return typeof value === "string" ? `'${value}'` : String(value);
-}
-
-function integer(name: string, value: unknown, min: number): number {
-  const what = min === 0 ? "a non-negative integer" : "a positive integer";
-  if (typeof value !== "number") {
-    throw new TypeError(`'${name}' must be ${what}: current value is ${describe(value)}`);
-  }
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`'${name}' must be ${what}: current value is ${value}`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) {
-    const error = typeof value === "string" ? RangeError : TypeError;
-    throw new error(
-      `'${name}' must be one of ${allowed.join(", ")}: current value is ${describe(value)}`,
-    );
-  }
-  return value as T;
-}
-
 /**
  * Output height of a problem: `floor((H + padTop + padBottom − dilationH·(kernelH − 1) − 1) /
  * strideH) + 1`.
@@ -178,28 +160,21 @@ export function conv2dOutputWidth(
  * ```
  */
 export function normalizeConv2dProblem(problem: unknown): Conv2dProblem {
-  if (typeof problem !== "object" || problem === null || Array.isArray(problem)) {
-    throw new TypeError(`'problem' must be an object: current value is ${describe(problem)}`);
-  }
-  const p = problem as Record<string, unknown>;
-  for (const key of Object.keys(p)) {
-    if (!FIELDS.includes(key)) {
-      throw new RangeError(
-        `'problem' has an unknown field '${key}': expected ${FIELDS.join(", ")}`,
-      );
-    }
-  }
+  assertKnownFields("problem", problem, FIELDS);
+  const p = problem;
   const out: Record<string, unknown> = {};
-  for (const name of POSITIVE) out[name] = integer(name, p[name], 1);
+  for (const name of POSITIVE) out[name] = positiveInteger(name, p[name]);
   for (const name of DEFAULTED_ONE) {
-    out[name] = p[name] === undefined ? 1 : integer(name, p[name], 1);
+    out[name] = p[name] === undefined ? 1 : positiveInteger(name, p[name]);
   }
-  for (const name of PADS) out[name] = p[name] === undefined ? 0 : integer(name, p[name], 0);
+  for (const name of PADS) {
+    out[name] = p[name] === undefined ? 0 : nonNegativeInteger(name, p[name]);
+  }
   out.layout = oneOf("layout", p.layout ?? "NCHW", LAYOUTS);
   out.activation = oneOf("activation", p.activation ?? "none", ACTIVATIONS);
   const bias = p.bias ?? false;
   if (typeof bias !== "boolean") {
-    throw new TypeError(`'bias' must be a boolean: current value is ${describe(bias)}`);
+    throw new TypeError(`'bias' must be a boolean: current value is ${describeList(bias)}`);
   }
   out.bias = bias;
   out.dtype = oneOf("dtype", p.dtype ?? "f32", DTYPES);

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { roundToDtype } from "../../gpu/tensor_io.ts";
-import { seededRandom } from "../../search/space.ts";
+import { roundToDtype } from "../../core/dtype.ts";
+import { seededRandom } from "../../core/random.ts";
 import type { HostTensor, Tolerance } from "../types.ts";
 import type { Conv2dProblem } from "./problem.ts";
 

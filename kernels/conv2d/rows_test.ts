@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { enumerateValid, restrictSpace, seededRandom, shuffle } from "../../search/space.ts";
+import { enumerateValid, restrictSpace } from "../../core/space.ts";
+import { seededRandom, shuffle } from "../../core/random.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
 import {

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { enumerateValid } from "../../search/space.ts";
+import { enumerateValid } from "../../core/space.ts";
 import { LOOP_BUDGET } from "../loop_budget.ts";
+import { MAX_UNROLLED_FMAS } from "../limits.ts";
 import type { Config, DeviceCaps, ParamSpec, SearchSpace } from "../types.ts";
 import {
   type Conv2dConfig,
@@ -41,8 +42,6 @@ export const CONV2D_PARAMS: readonly ParamSpec[] = Object.freeze([
 
 /** Most accumulators (threadM·threadN) a thread may hold (register spills, compile time). */
 const MAX_ACCUMULATORS = 256;
-/** Most multiply-adds the body of one `"direct"` kernel-row step may hold (code size). */
-const MAX_DIRECT_UNROLL = 2304;
 
 function sameConfig(a: Conv2dConfig, b: Conv2dConfig): boolean {
   return (Object.keys(b) as (keyof Conv2dConfig)[]).every((name) => a[name] === b[name]);
@@ -165,7 +164,7 @@ function pruneReason(
     if (threadM > nextPowerOfTwo(outW) * nextPowerOfTwo(outH)) {
       return "threadM beyond the output size";
     }
-    if (threadM * threadN * problem.kernelW > Math.max(MAX_DIRECT_UNROLL, problem.kernelW)) {
+    if (threadM * threadN * problem.kernelW > Math.max(MAX_UNROLLED_FMAS, problem.kernelW)) {
       return "unrolled kernel row too long";
     }
   } else {
@@ -188,8 +187,9 @@ function pruneReason(
  *
  * @example The space of a small convolution
  * ```ts
- * import { enumerateValid } from "../../search/space.ts";
+ * import { enumerateValid } from "../../core/space.ts";
 import { LOOP_BUDGET } from "../loop_budget.ts";
+import { MAX_UNROLLED_FMAS } from "../limits.ts";
  * import { DEFAULT_CAPS } from "../types.ts";
  * import { normalizeConv2dProblem } from "./problem.ts";
  * import { conv2dSpace } from "./space.ts";

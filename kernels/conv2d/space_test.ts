@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { enumerateValid, restrictSpace } from "../../search/space.ts";
+import { enumerateValid, restrictSpace } from "../../core/space.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
 import { conv2dGrid, conv2dWorkgroupBytes, parseConv2dConfig } from "./config.ts";
 import { conv2dFamily } from "./family.ts";

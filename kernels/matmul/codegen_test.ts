@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { enumerateValid } from "../../search/space.ts";
+import { enumerateValid } from "../../core/space.ts";
 import { DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
 import { generateMatmul, matmulShaderKey } from "./codegen.ts";
 import { type MatmulConfig, parseMatmulConfig } from "./config.ts";

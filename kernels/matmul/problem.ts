@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { assertKnownFields, positiveInteger } from "../../core/checks.ts";
+import { describeList } from "../../core/describe.ts";
 
 /**
  * Element type of a matmul's inputs and output.
@@ -60,22 +62,6 @@ const DTYPES: readonly MatmulDtype[] = ["f32", "f16"];
 const ACTIVATIONS: readonly MatmulActivation[] = ["none", "relu"];
 const FIELDS = ["m", "n", "k", "batch", "dtype", "bias", "activation"];
 
-function describe(value: unknown): string {
-  return typeof value === "string" ? `'${value}'` : String(value);
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `'${name}' must be a positive integer: current value is ${describe(value)}`,
-    );
-  }
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`'${name}' must be a positive integer: current value is ${value}`);
-  }
-  return value;
-}
-
 /**
  * Validates a matmul problem and fills its defaults (`batch = 1`, `dtype = "f32"`,
  * `bias = false`, `activation = "none"`). Throws a `TypeError` or `RangeError` naming the bad
@@ -89,33 +75,24 @@ function positiveInteger(name: string, value: unknown): number {
  * ```
  */
 export function normalizeMatmulProblem(problem: unknown): MatmulProblem {
-  if (typeof problem !== "object" || problem === null || Array.isArray(problem)) {
-    throw new TypeError(`'problem' must be an object: current value is ${describe(problem)}`);
-  }
-  const p = problem as Record<string, unknown>;
-  for (const key of Object.keys(p)) {
-    if (!FIELDS.includes(key)) {
-      throw new RangeError(
-        `'problem' has an unknown field '${key}': expected ${FIELDS.join(", ")}`,
-      );
-    }
-  }
+  assertKnownFields("problem", problem, FIELDS);
+  const p = problem;
   const m = positiveInteger("m", p.m);
   const n = positiveInteger("n", p.n);
   const k = positiveInteger("k", p.k);
   const batch = p.batch === undefined ? 1 : positiveInteger("batch", p.batch);
   const dtype = p.dtype ?? "f32";
   if (!DTYPES.includes(dtype as MatmulDtype)) {
-    throw new RangeError(`'dtype' must be f32 or f16: current value is ${describe(dtype)}`);
+    throw new RangeError(`'dtype' must be f32 or f16: current value is ${describeList(dtype)}`);
   }
   const bias = p.bias ?? false;
   if (typeof bias !== "boolean") {
-    throw new TypeError(`'bias' must be a boolean: current value is ${describe(bias)}`);
+    throw new TypeError(`'bias' must be a boolean: current value is ${describeList(bias)}`);
   }
   const activation = p.activation ?? "none";
   if (!ACTIVATIONS.includes(activation as MatmulActivation)) {
     throw new RangeError(
-      `'activation' must be none or relu: current value is ${describe(activation)}`,
+      `'activation' must be none or relu: current value is ${describeList(activation)}`,
     );
   }
   return {
@@ -144,7 +121,7 @@ const SHAPE = /^\s*(\d+)x(\d+)x(\d+)(?:x(\d+))?\s*$/;
  */
 export function parseMatmulShape(shape: string, dtype?: string): MatmulProblem {
   if (typeof shape !== "string") {
-    throw new TypeError(`'shape' must be a string: current value is ${describe(shape)}`);
+    throw new TypeError(`'shape' must be a string: current value is ${describeList(shape)}`);
   }
   const match = SHAPE.exec(shape);
   if (!match) {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { seededRandom } from "../../search/space.ts";
+import { seededRandom } from "../../core/random.ts";
 import type { HostTensor, Tolerance } from "../types.ts";
 import type { MatmulProblem } from "./problem.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compareToReference } from "../../tuner/validate.ts";
+import { compareToReference } from "../../core/compare.ts";
 import { normalizeMatmulProblem } from "./problem.ts";
 import { makeMatmulInputs, matmulReference, matmulTolerance } from "./reference.ts";
 

@@ -138,7 +138,7 @@ function pruner(
  *
  * @example Count the configs of a 512³ problem
  * ```ts
- * import { enumerateValid } from "../../search/space.ts";
+ * import { enumerateValid } from "../../core/space.ts";
  * import { DEFAULT_CAPS } from "../types.ts";
  * import { normalizeMatmulProblem } from "./problem.ts";
  * import { matmulSpace } from "./space.ts";

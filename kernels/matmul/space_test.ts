@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { enumerateValid } from "../../search/space.ts";
+import { enumerateValid } from "../../core/space.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
 import { generateMatmul } from "./codegen.ts";
 import {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { BufferBinding, KernelProgram } from "../../kernels/types.ts";
+import type { BufferBinding, KernelProgram } from "../../core/types.ts";
 import type { GpuDtype, OpNode, TensorInfo } from "./types.ts";
 
 /** Invocations per workgroup of the one-element-per-invocation programs. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BufferBinding, Dtype, KernelProgram } from "../../kernels/types.ts";
+import type { BufferBinding, Dtype, KernelProgram } from "../../core/types.ts";
 import type { GpuDtype, TensorInfo } from "./types.ts";
 
 /** Most workgroups `dispatchWorkgroups` takes per dimension. */

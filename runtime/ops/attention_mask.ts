@@ -7,7 +7,7 @@
  */
 import { elementProgram, lit, sizeOf } from "./_wgsl.ts";
 import type { TensorInfo } from "./types.ts";
-import type { KernelProgram } from "../../kernels/types.ts";
+import type { KernelProgram } from "../../core/types.ts";
 
 /**
  * A program from `mask` (bound as `in0`, bool masks stored as i32) to the additive mask

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { KernelProgram } from "../../kernels/types.ts";
+import type { KernelProgram } from "../../core/types.ts";
 import { elementProgram, lit } from "./_wgsl.ts";
 
 /** Sizes and options of {@linkcode qkScoresProgram}. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { OnnxAttributes } from "../../onnx/attribute.ts";
+import type { OnnxAttributes } from "../../onnx/graph.ts";
 
 function get(attrs: OnnxAttributes, name: string, type: string) {
   const a = attrs[name];

@@ -6,9 +6,11 @@
  * @module
  */
 import { compileProgram } from "../../gpu/program.ts";
+import { createProgramBindGroup } from "../../gpu/bind_group.ts";
 import type { Gpu } from "../../gpu/device.ts";
-import { bufferBytes, decodeTensor, encodeTensor } from "../../gpu/tensor_io.ts";
-import type { Dtype } from "../../kernels/types.ts";
+import { bufferBytes } from "../../core/dtype.ts";
+import { decodeTensor, encodeTensor } from "../../gpu/tensor_io.ts";
+import type { Dtype } from "../../core/types.ts";
 import type { OpNode, OpPlan } from "./types.ts";
 
 /**
@@ -54,21 +56,13 @@ export async function runOpPlan(
     const pass = encoder.beginComputePass();
     for (const program of plan.programs) {
       const { pipeline } = await compileProgram(gpu, program);
-      const entries: GPUBindGroupEntry[] = program.bindings.map((b, i) => {
+      const storage = program.bindings.map((b) => {
         const found = buffers.get(b.name);
         if (!found) throw new RangeError(`program binds unknown buffer '${b.name}'`);
-        return { binding: i, resource: { buffer: found.buffer } };
+        return found.buffer;
       });
-      if (program.uniforms) {
-        const uniform = device.createBuffer({
-          size: Math.max(16, Math.ceil(program.uniforms.byteLength / 16) * 16),
-          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-        });
-        created.push(uniform);
-        device.queue.writeBuffer(uniform, 0, program.uniforms);
-        entries.push({ binding: program.bindings.length, resource: { buffer: uniform } });
-      }
-      const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+      const { bindGroup, uniform } = createProgramBindGroup(device, pipeline, program, storage);
+      if (uniform) created.push(uniform);
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
       const [x, y, z] = program.dispatch;

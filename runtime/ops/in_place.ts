@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { KernelProgram } from "../../kernels/types.ts";
+import type { KernelProgram } from "../../core/types.ts";
 import { declare } from "./_wgsl.ts";
 
 /** Op types whose programs read an input of the output's shape only at the element they write. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { KernelProgram } from "../../kernels/types.ts";
+import type { KernelProgram } from "../../core/types.ts";
 import { intAttr, intsAttr, stringAttr } from "./attributes.ts";
 import {
   boundInput,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OnnxAttributes } from "../../onnx/attribute.ts";
+import type { OnnxAttributes } from "../../onnx/graph.ts";
 import { convTransposeOps } from "./conv_transpose.ts";
 import { gemmOps } from "./gemm.ts";
 import { movementOps } from "./movement.ts";

@@ -17,8 +17,8 @@
  *
  * @module
  */
-import type { Dtype, KernelProgram } from "../../kernels/types.ts";
-import type { OnnxAttributes } from "../../onnx/attribute.ts";
+import type { Dtype, KernelProgram } from "../../core/types.ts";
+import type { OnnxAttributes } from "../../onnx/graph.ts";
 import type { OnnxDataType } from "../../onnx/data_type.ts";
 
 /**

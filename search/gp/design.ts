@@ -37,7 +37,7 @@ function squaredDistance(a: Float64Array, b: Float64Array): number {
  * @example Five picks out of a 10 × 10 grid, all distinct
  * ```ts
  * import { latinHypercubeDesign } from "./design.ts";
- * import { seededRandom } from "../space.ts";
+ * import { seededRandom } from "../../core/random.ts";
  * const grid: Float64Array[] = [];
  * for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) grid.push(new Float64Array([i / 9, j / 9]));
  * const picks = latinHypercubeDesign(grid, 5, seededRandom(1));

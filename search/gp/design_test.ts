@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { latinHypercubeDesign } from "./design.ts";
-import { seededRandom } from "../space.ts";
+import { seededRandom } from "../../core/random.ts";
 
 /** Cell centres of a size × size grid over the unit square, like `Encoder.unit()` ranks. */
 function grid(size: number): Float64Array[] {

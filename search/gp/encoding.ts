@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Config, ParamSpec, ParamValue } from "../../kernels/types.ts";
+import type { Config, ParamSpec, ParamValue } from "../../core/types.ts";
 
 /** How one parameter is encoded. */
 export type ParamEncoding = "log2" | "linear" | "boolean" | "one-hot";

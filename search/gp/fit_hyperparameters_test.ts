@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fitHyperparameters } from "./fit_hyperparameters.ts";
 import { GpTrainingSet } from "./gaussian_process.ts";
-import { seededRandom } from "../space.ts";
+import { seededRandom } from "../../core/random.ts";
 
 function dataset(noise: number) {
   const random = seededRandom(3);

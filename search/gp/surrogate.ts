@@ -34,6 +34,7 @@
  *
  * @module
  */
+import { median } from "../../core/stats.ts";
 import { fitHyperparameters } from "./fit_hyperparameters.ts";
 import {
   type GaussianProcess,
@@ -126,12 +127,6 @@ export function logTimeOf(
 ): number | null {
   const { status, timeMs } = evaluation;
   return status === "ok" && timeMs > 0 && Number.isFinite(timeMs) ? Math.log(timeMs) : null;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function mean(values: readonly number[]): number {

@@ -9,7 +9,8 @@
  * @module
  */
 import type { Gpu } from "../../gpu/device.ts";
-import type { Config, KernelFamily } from "../../kernels/types.ts";
+import type { Config } from "../../core/types.ts";
+import type { KernelFamily } from "../../kernels/types.ts";
 
 interface SpinProblem {
   n: number;

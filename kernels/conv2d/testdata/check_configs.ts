@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { runProgram } from "../../../gpu/program.ts";
 import { testGpu } from "../../../tests/gpu_fixture.ts";
-import { compareToReference } from "../../../tuner/validate.ts";
+import { compareToReference } from "../../../core/compare.ts";
 import type { Config } from "../../types.ts";
 import { conv2dFamily, type Conv2dProblem } from "../family.ts";
 

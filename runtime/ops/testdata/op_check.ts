@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { OnnxAttributes } from "../../../onnx/attribute.ts";
+import type { OnnxAttributes } from "../../../onnx/graph.ts";
 import { testGpu } from "../../../tests/gpu_fixture.ts";
 import { runOpPlan } from "../execute.ts";
 import type { GpuDtype, OpGenerator, OpNode, TensorInfo } from "../types.ts";
@@ -16,18 +16,10 @@ import {
   type TestElementType,
   type TestInput,
 } from "./ort_node.ts";
+import { seededRandom as rng } from "../../../core/random.ts";
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): core's generator. */
+export { rng };
 
 /** `n` seeded uniform floats in [lo, hi). */
 export function uniform(seed: number, n: number, lo = -3, hi = 3): number[] {

@@ -5,23 +5,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { OnnxAttributes } from "../../../onnx/attribute.ts";
+import type { OnnxAttributes } from "../../../onnx/graph.ts";
 import { testGpu } from "../../../tests/gpu_fixture.ts";
 import { runOpPlan } from "../execute.ts";
 import type { OpGenerator, OpNode, TensorInfo } from "../types.ts";
 import { runOrtNode, type TestAttribute, type TestInput, type TestNode } from "./ort_node.ts";
+import { seededRandom as seeded } from "../../../core/random.ts";
 
-/** A seeded generator of floats in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): core's generator. */
+export { seeded };
 
 /** `n` seeded random floats in [-1, 1), rounded to f32. */
 export function randomFloats(n: number, seed: number): number[] {

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { bufferBytes } from "../gpu/tensor_io.ts";
-import type { DeviceCaps, KernelProgram } from "../kernels/types.ts";
+import { bufferBytes } from "./dtype.ts";
+import type { DeviceCaps, KernelProgram } from "./types.ts";
 
 /**
  * Throws a `RangeError` naming the tensor when a binding of `program` is larger than the device's

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Tolerance } from "../kernels/types.ts";
+import type { Tolerance } from "./types.ts";
 
 /** The outcome of {@linkcode compareToReference}. */
 export interface Comparison {

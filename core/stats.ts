@@ -23,6 +23,19 @@ export function quantile(samples: readonly number[], q: number): number {
   return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
 }
 
+/**
+ * The median of samples (the mean of the middle two when their count is even); `NaN` for none.
+ *
+ * @example
+ * ```ts
+ * import { median } from "./stats.ts";
+ * console.log(median([4, 1, 3, 2])); // 2.5
+ * ```
+ */
+export function median(samples: readonly number[]): number {
+  return quantile(samples, 0.5);
+}
+
 /** Median, 20th and 80th percentiles of timing samples in ms. */
 export interface TimingSummary {
   /** Median, ms. */
@@ -46,7 +59,7 @@ export interface TimingSummary {
  */
 export function summarizeTimings(samples: readonly number[]): TimingSummary {
   return {
-    medianMs: quantile(samples, 0.5),
+    medianMs: median(samples),
     p20Ms: quantile(samples, 0.2),
     p80Ms: quantile(samples, 0.8),
     samples: samples.length,

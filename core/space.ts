@@ -1,9 +1,9 @@
 /**
- * Helpers over a {@linkcode SearchSpace}: enumeration, keys, seeded sampling.
+ * Helpers over a {@linkcode SearchSpace}: enumeration, keys, restriction.
  *
  * @module
  */
-import type { Config, ParamSpec, ParamValue, SearchSpace } from "../kernels/types.ts";
+import type { Config, ParamSpec, ParamValue, SearchSpace } from "./types.ts";
 
 /**
  * A stable string key of a config: its entries sorted by name.
@@ -64,44 +64,6 @@ export function* enumerateValid(space: SearchSpace): Generator<Config> {
 /** Number of configs in the raw (unrestricted) space. */
 export function rawSize(space: SearchSpace): number {
   return space.params.reduce((n, p) => n * p.values.length, 1);
-}
-
-/**
- * A small, fast, seeded pseudo-random generator (mulberry32) returning floats in [0, 1).
- *
- * @example
- * ```ts
- * import { seededRandom } from "@wgtune/wgtune";
- * const rand = seededRandom(42);
- * console.log(rand() === seededRandom(42)()); // true
- * ```
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Shuffles an array in place with a seeded generator (Fisher-Yates) and returns it.
- *
- * @example
- * ```ts
- * import { seededRandom, shuffle } from "@wgtune/wgtune";
- * console.log(shuffle([1, 2, 3], seededRandom(1)).length); // 3
- * ```
- */
-export function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 /**
