@@ -17,6 +17,15 @@ import { configKey, enumerateValid, restrictSpace } from "../search/space.ts";
 import { type Evaluation, SearchStopped, type SearchStrategy } from "../search/types.ts";
 import { assertFitsDevice } from "./device_fit.ts";
 import { confirmFastest } from "./confirm.ts";
+import {
+  DEFAULT_CANDIDATE_TIMEOUT_MS,
+  DEFAULT_CONFIRM_TOP,
+  DEFAULT_MAX_EVALS,
+  DEFAULT_MEASURE_MS,
+  DEFAULT_SEED,
+  DEFAULT_STRATEGY,
+  DEFAULT_TIME_LIMIT_MS,
+} from "./defaults.ts";
 import { nearestPrior } from "./warm_start.ts";
 import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
 import { setLongTimeout } from "./timer.ts";
@@ -192,14 +201,14 @@ export async function tune(
   if (gpu === null || typeof gpu !== "object") assertOpenGpu(gpu);
   if ((gpu as { closed?: boolean }).closed === true) assertOpenGpu(gpu);
   const {
-    maxEvals = 32,
-    timeLimitMs = Infinity,
-    candidateTimeoutMs = 60_000,
-    seed = 1,
-    measureMs = 100,
+    maxEvals = DEFAULT_MAX_EVALS,
+    timeLimitMs = DEFAULT_TIME_LIMIT_MS,
+    candidateTimeoutMs = DEFAULT_CANDIDATE_TIMEOUT_MS,
+    seed = DEFAULT_SEED,
+    measureMs = DEFAULT_MEASURE_MS,
     force = false,
     isolation = "none",
-    confirmTop = 3,
+    confirmTop = DEFAULT_CONFIRM_TOP,
     signal,
     onEvent,
   } = options;
@@ -215,7 +224,7 @@ export async function tune(
   }
   const strategy: SearchStrategy = typeof options.strategy === "object"
     ? options.strategy
-    : getStrategy(options.strategy ?? "random");
+    : getStrategy(options.strategy ?? DEFAULT_STRATEGY);
   const { family, problem, problemKey, space, defaultConfig, spaceSize } = prepare(
     gpu,
     request,

@@ -20,20 +20,10 @@ import {
   normalizeConv2dProblem,
 } from "./problem.ts";
 import { conv2dReference, conv2dTolerance, makeConv2dInputs } from "./reference.ts";
+import { CONV2D_VERSION } from "./version.ts";
 import { conv2dDefaultConfig, conv2dSpace } from "./space.ts";
 
 export type { Conv2dProblem } from "./problem.ts";
-
-/**
- * Version of the generated code; bump it whenever the kernels change meaning or speed.
- *
- * @example The family reports it
- * ```ts
- * import { CONV2D_VERSION, conv2dFamily } from "./family.ts";
- * console.log(conv2dFamily.version === CONV2D_VERSION); // true
- * ```
- */
-export const CONV2D_VERSION = 4;
 
 /**
  * Generates the program of a config, checking it first; throws a `RangeError` naming what the
@@ -92,6 +82,12 @@ export const conv2dFamily: KernelFamily<Conv2dProblem> = Object.freeze({
   version: CONV2D_VERSION,
   normalizeProblem: normalizeConv2dProblem,
   parseShape: parseConv2dShape,
+  defaultShapes: Object.freeze([
+    "N1,C32,H32,K32,R3,pad1",
+    "N1,C64,H14,K64,R3,pad1",
+    "N1,C64,H28,K128,R1",
+  ]),
+  testShapes: Object.freeze(["N1,C3,H9,W7,K5,R3,S3,stride2,pad1"]),
   problemKey: conv2dProblemKey,
   space: conv2dSpace,
   defaultConfig: conv2dDefaultConfig,

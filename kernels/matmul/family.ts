@@ -16,6 +16,7 @@ import type {
   Tolerance,
 } from "../types.ts";
 import { generateMatmul } from "./codegen.ts";
+import { MATMUL_VERSION } from "./version.ts";
 import { parseMatmulConfig } from "./config.ts";
 import {
   matmulFlops,
@@ -58,9 +59,17 @@ export type { MatmulProblem } from "./problem.ts";
  */
 export const matmulFamily: KernelFamily<MatmulProblem> = Object.freeze({
   name: "matmul",
-  version: 2,
+  version: MATMUL_VERSION,
   normalizeProblem: (problem: unknown): MatmulProblem => normalizeMatmulProblem(problem),
   parseShape: (shape: string, dtype?: string): MatmulProblem => parseMatmulShape(shape, dtype),
+  defaultShapes: Object.freeze([
+    "256x256x256",
+    "512x512x512",
+    "1024x1024x1024",
+    "128x1024x512",
+    "257x129x511",
+  ]),
+  testShapes: Object.freeze(["7x13x5"]),
   problemKey: (problem: MatmulProblem): string => matmulProblemKey(problem),
   space: (problem: MatmulProblem, caps: DeviceCaps): SearchSpace => matmulSpace(problem, caps),
   defaultConfig: (problem: MatmulProblem, caps: DeviceCaps): Config =>
