@@ -12,6 +12,7 @@ import { conv2dConfigError, parseConv2dConfig, readsOwnChannel } from "./config.
 import { generateDepthwise } from "./depthwise.ts";
 import { generateDirect } from "./direct.ts";
 import { generateGemm } from "./gemm.ts";
+import { generateRows } from "./rows.ts";
 import { parseConv2dShape } from "./parse_shape.ts";
 import {
   conv2dFlops,
@@ -53,6 +54,8 @@ export function generateConv2d(
   if (error) throw new RangeError(`conv2d config ${configKey(config)} is not legal: ${error}`);
   const program = parsed.algorithm === "direct"
     ? generateDirect(problem, parsed, caps)
+    : parsed.algorithm === "rows"
+    ? generateRows(problem, parsed, caps)
     : readsOwnChannel(parsed.algorithm)
     ? generateDepthwise(problem, parsed, caps)
     : generateGemm(problem, parsed, caps);
