@@ -43,10 +43,16 @@ export interface BoundProgram {
  * Throws {@linkcode CompileError} with the device's message when compilation fails.
  *
  * @example
- * ```ts ignore
- * import { compileProgram, openDevice } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { compileProgram } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
  * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 4, n: 4, k: 4 });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
  * const compiled = await compileProgram(gpu, program);
+ * console.log(compiled.program.entryPoint); // "main"
+ * gpu.close();
  * ```
  */
 export async function compileProgram(gpu: Gpu, program: KernelProgram): Promise<CompiledProgram> {
@@ -197,12 +203,16 @@ export async function dispatchAndRead(
  * One-shot: compiles a program, uploads `inputs`, runs it once and returns its output.
  *
  * @example
- * ```ts ignore
- * import { matmulFamily, openDevice, runProgram } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { runProgram } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
  * const gpu = await openDevice();
  * const problem = matmulFamily.normalizeProblem({ m: 4, n: 4, k: 4 });
  * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
  * const out = await runProgram(gpu, program, matmulFamily.makeInputs(problem, 1));
+ * console.log(out.length); // 16
+ * gpu.close();
  * ```
  */
 export async function runProgram(

@@ -17,7 +17,7 @@ export function bufferBytes(dtype: Dtype, elements: number): number {
  *
  * @example
  * ```ts
- * import { encodeTensor } from "@wgtune/wgtune";
+ * import { encodeTensor } from "@wgtune/wgtune/gpu";
  * console.log(encodeTensor("f16", new Float32Array([1, 2, 3])).byteLength); // 8
  * ```
  */
@@ -53,7 +53,7 @@ export function encodeTensor(dtype: Dtype, values: ArrayLike<number>): Uint8Arra
  *
  * @example
  * ```ts
- * import { decodeTensor, encodeTensor } from "@wgtune/wgtune";
+ * import { decodeTensor, encodeTensor } from "@wgtune/wgtune/gpu";
  * const back = decodeTensor("int8", encodeTensor("int8", [-3, 7]), 2);
  * console.log([...back]); // [-3, 7]
  * ```
@@ -88,7 +88,7 @@ export function decodeTensor(
  *
  * @example
  * ```ts
- * import { roundToDtype } from "@wgtune/wgtune";
+ * import { roundToDtype } from "@wgtune/wgtune/gpu";
  * console.log(roundToDtype("f16", new Float32Array([0.1]))[0]); // 0.0999755859375
  * ```
  */

@@ -16,7 +16,7 @@ import type { AnyKernelFamily } from "./types.ts";
  *
  * @example
  * ```ts
- * import { KERNELS } from "@wgtune/wgtune";
+ * import { KERNELS } from "@wgtune/wgtune/kernels";
  * console.log(Object.keys(KERNELS)); // ["matmul", ...]
  * ```
  */
@@ -111,7 +111,7 @@ const FAMILY_FUNCTIONS = [
  *
  * @example
  * ```ts
- * import { getKernel } from "@wgtune/wgtune";
+ * import { getKernel } from "@wgtune/wgtune/kernels";
  * console.log(getKernel("matmul").name); // "matmul"
  * ```
  */

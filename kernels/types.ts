@@ -38,7 +38,7 @@ export interface ParamSpec {
  *
  * @example A two-parameter space with one restriction
  * ```ts
- * import type { SearchSpace } from "@wgtune/wgtune";
+ * import type { SearchSpace } from "@wgtune/wgtune/kernels";
  * const space: SearchSpace = {
  *   params: [{ name: "x", values: [1, 2, 4] }, { name: "y", values: [1, 2, 4] }],
  *   isValid: (c) => (c.x as number) * (c.y as number) <= 8,
@@ -82,7 +82,7 @@ export interface DeviceCaps {
  *
  * @example Generate a kernel without a GPU
  * ```ts
- * import { DEFAULT_CAPS } from "@wgtune/wgtune";
+ * import { DEFAULT_CAPS } from "@wgtune/wgtune/kernels";
  * console.log(DEFAULT_CAPS.maxInvocationsPerWorkgroup); // 256
  * ```
  */

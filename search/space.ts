@@ -10,7 +10,7 @@ import type { Config, ParamSpec, ParamValue, SearchSpace } from "../kernels/type
  *
  * @example
  * ```ts
- * import { configKey } from "@wgtune/wgtune";
+ * import { configKey } from "@wgtune/wgtune/search";
  * console.log(configKey({ b: 2, a: "x" })); // "a=x,b=2"
  * ```
  */
@@ -23,7 +23,7 @@ export function configKey(config: Config): string {
  *
  * @example
  * ```ts
- * import { enumerateAll } from "@wgtune/wgtune";
+ * import { enumerateAll } from "@wgtune/wgtune/search";
  * const all = [...enumerateAll({ params: [{ name: "x", values: [1, 2] }], isValid: () => true })];
  * console.log(all.length); // 2
  * ```
@@ -52,7 +52,7 @@ export function* enumerateAll(space: SearchSpace): Generator<Config> {
  *
  * @example
  * ```ts
- * import { enumerateValid } from "@wgtune/wgtune";
+ * import { enumerateValid } from "@wgtune/wgtune/search";
  * const space = { params: [{ name: "x", values: [1, 2, 3] }], isValid: (c: { x?: unknown }) => c.x !== 2 };
  * console.log([...enumerateValid(space)].map((c) => c.x)); // [1, 3]
  * ```
@@ -71,7 +71,7 @@ export function rawSize(space: SearchSpace): number {
  *
  * @example
  * ```ts
- * import { seededRandom } from "@wgtune/wgtune";
+ * import { seededRandom } from "@wgtune/wgtune/search";
  * const rand = seededRandom(42);
  * console.log(rand() === seededRandom(42)()); // true
  * ```
@@ -92,7 +92,7 @@ export function seededRandom(seed: number): () => number {
  *
  * @example
  * ```ts
- * import { seededRandom, shuffle } from "@wgtune/wgtune";
+ * import { seededRandom, shuffle } from "@wgtune/wgtune/search";
  * console.log(shuffle([1, 2, 3], seededRandom(1)).length); // 3
  * ```
  */
@@ -111,7 +111,7 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
  *
  * @example Only vector width 4
  * ```ts
- * import { enumerateValid, restrictSpace } from "@wgtune/wgtune";
+ * import { enumerateValid, restrictSpace } from "@wgtune/wgtune/search";
  * const space = {
  *   params: [{ name: "tile", values: [8, 16] }, { name: "vec", values: [1, 4] }],
  *   isValid: () => true,
@@ -155,7 +155,7 @@ export function restrictSpace(
  *
  * @example
  * ```ts
- * import { parseFixSpec } from "@wgtune/wgtune";
+ * import { parseFixSpec } from "@wgtune/wgtune/search";
  * const params = [{ name: "vec", values: [1, 2, 4] }];
  * console.log(parseFixSpec("vec=2|4", params)); // ["vec", [2, 4]]
  * ```

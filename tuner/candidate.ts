@@ -119,7 +119,7 @@ async function withValidationScope<T>(device: GPUDevice, body: () => Promise<T>)
  *
  * @example
  * ```ts ignore
- * import { evaluateCandidate } from "@wgtune/wgtune";
+ * import { evaluateCandidate } from "./candidate.ts";
  * const trial = await evaluateCandidate(context, { variant: "register", tileM: 32, tileN: 32 });
  * console.log(trial.status, trial.timeMs);
  * ```

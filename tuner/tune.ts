@@ -145,12 +145,16 @@ function prepare(
  * `TypeError` that `tune()` would throw. The CLI checks every shape this way before tuning any.
  *
  * @example Check two problems before tuning either
- * ```ts ignore
- * import { checkTunable, openDevice, tune } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice, tune } from "@wgtune/wgtune";
+ * import { checkTunable } from "@wgtune/wgtune/tuner";
  * const gpu = await openDevice();
- * const requests = [{ op: "matmul", problem: { m: 64, n: 64, k: 64 } }];
- * for (const request of requests) checkTunable(gpu, request, { fix: { vec: [1] } });
- * for (const request of requests) await tune(gpu, request, { fix: { vec: [1] } });
+ * const requests = [{ op: "matmul", problem: { m: 16, n: 16, k: 16 } }];
+ * for (const request of requests) checkTunable(gpu, request, { fix: { variant: ["register"] } });
+ * for (const request of requests) {
+ *   await tune(gpu, request, { fix: { variant: ["register"] }, maxEvals: 1, measureMs: 5, cacheDir: null });
+ * }
+ * gpu.close();
  * ```
  */
 export function checkTunable(
@@ -179,15 +183,18 @@ function toEvaluation(trial: TrialRecord): Evaluation {
  * tune stops with a `DeviceLostError`. A strategy that keeps proposing configs it has already
  * seen is stopped like any other (see `maxEvals`).
  *
- * @example Tune a 256³ matmul with 8 random candidates
- * ```ts ignore
+ * @example Tune a 32³ matmul with 2 random candidates, without the cache
+ * ```ts
  * import { openDevice, tune } from "@wgtune/wgtune";
  * const gpu = await openDevice();
- * const r = await tune(gpu, { op: "matmul", problem: { m: 256, n: 256, k: 256 } }, {
+ * const r = await tune(gpu, { op: "matmul", problem: { m: 32, n: 32, k: 32 } }, {
  *   strategy: "random",
- *   maxEvals: 8,
+ *   maxEvals: 2,
+ *   measureMs: 5,
+ *   cacheDir: null,
  * });
  * console.log(r.best.config, r.best.gflops, r.speedup);
+ * gpu.close();
  * ```
  */
 export async function tune(

@@ -46,15 +46,19 @@ export type { MatmulProblem } from "./problem.ts";
  * ```
  *
  * @example Run it on the GPU and compare with the reference
- * ```ts ignore
- * import { compareToReference, matmulFamily, openDevice, runProgram } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { runProgram } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
+ * import { compareToReference } from "@wgtune/wgtune/tuner";
  * const gpu = await openDevice();
- * const problem = matmulFamily.normalizeProblem({ m: 129, n: 65, k: 257, bias: true });
+ * const problem = matmulFamily.normalizeProblem({ m: 9, n: 5, k: 17, bias: true });
  * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
  * const inputs = matmulFamily.makeInputs(problem, 1);
  * const out = await runProgram(gpu, program, inputs);
  * const check = compareToReference(out, matmulFamily.reference(problem, inputs), matmulFamily.tolerance(problem));
  * console.log(check.ok); // true
+ * gpu.close();
  * ```
  */
 export const matmulFamily: KernelFamily<MatmulProblem> = Object.freeze({
