@@ -6,7 +6,6 @@
  * @module
  */
 import {
-  configKey,
   type Gpu,
   type KernelHandle,
   loadKernel,
@@ -14,6 +13,7 @@ import {
   tune,
   type TuneResult,
 } from "../mod.ts";
+import { configKey } from "../search/mod.ts";
 
 /** Timed iterations per variant (after deno bench's own warm-up call and `WARMUP` iterations). */
 export const ITERATIONS = 8;

@@ -24,7 +24,8 @@
  *
  * @module
  */
-import { getKernel, type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
+import { getKernel } from "../kernels/mod.ts";
+import { type KernelHandle, loadKernel, openDevice, tune } from "../mod.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
 import {
   assertTunedIsWinner,
