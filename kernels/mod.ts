@@ -21,5 +21,6 @@ export * from "./limits.ts";
 export * from "./config_params.ts";
 export * from "./matmul/family.ts";
 export * from "./conv2d/family.ts";
+export { generateConv2d } from "./conv2d/codegen.ts";
 export * from "./attention/family.ts";
 export type { AttentionProblem } from "./attention/problem.ts";

@@ -7,13 +7,9 @@
  * @module
  */
 import type { DeviceCaps, KernelProgram } from "../types.ts";
-import {
-  type Conv2dConfig,
-  conv2dGrid,
-  conv2dWorkgroupSize,
-  type DepthwiseBlock,
-  depthwiseBlock,
-} from "./config.ts";
+import { type Conv2dConfig, conv2dWorkgroupSize } from "./config.ts";
+import { type DepthwiseBlock, depthwiseBlock } from "./depthwise_geometry.ts";
+import { conv2dGrid } from "./dispatch.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
 import { conv2dProgram, epilogue, f32Type, toStorage } from "./wgsl.ts";
 

@@ -2,12 +2,9 @@ import assert from "node:assert/strict";
 import { enumerateValid, restrictSpace, seededRandom, shuffle } from "../../search/space.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
-import {
-  conv2dConfigError,
-  depthwiseBlock,
-  parseConv2dConfig,
-  ROWS_MAX_ACCUMULATORS,
-} from "./config.ts";
+import { parseConv2dConfig } from "./config.ts";
+import { depthwiseBlock } from "./depthwise_geometry.ts";
+import { conv2dConfigError, ROWS_MAX_ACCUMULATORS } from "./legality.ts";
 import { conv2dFamily, type Conv2dProblem } from "./family.ts";
 import { parseConv2dShape } from "./parse_shape.ts";
 import { checkConfigs } from "./testdata/check_configs.ts";

@@ -7,16 +7,9 @@
 import { enumerateValid } from "../../search/space.ts";
 import { LOOP_BUDGET } from "../loop_budget.ts";
 import type { Config, DeviceCaps, ParamSpec, SearchSpace } from "../types.ts";
-import {
-  type Conv2dConfig,
-  conv2dConfigError,
-  conv2dProblemError,
-  conv2dWorkgroupSize,
-  DEPTHWISE_MAX_FMAS,
-  depthwiseBlock,
-  LONG_REDUCTION_CONFIG,
-  parseConv2dConfig,
-} from "./config.ts";
+import { type Conv2dConfig, conv2dWorkgroupSize, parseConv2dConfig } from "./config.ts";
+import { DEPTHWISE_MAX_FMAS, depthwiseBlock } from "./depthwise_geometry.ts";
+import { conv2dConfigError, conv2dProblemError, LONG_REDUCTION_CONFIG } from "./legality.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
 
 /**
