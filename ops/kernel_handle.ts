@@ -68,8 +68,16 @@ const compiledByDevice = new WeakMap<GPUDevice, Map<string, Promise<CompiledProg
  * Compiles a program once per device and shader key, reusing the pipeline afterwards.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
+ * import { compileCached } from "./kernel_handle.ts";
+ * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 2, n: 2, k: 2 });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
  * const compiled = await compileCached(gpu, program);
+ * console.log(compiled === await compileCached(gpu, program)); // true
+ * gpu.close();
  * ```
  */
 export function compileCached(gpu: Gpu, program: KernelProgram): Promise<CompiledProgram> {
@@ -89,8 +97,14 @@ export function compileCached(gpu: Gpu, program: KernelProgram): Promise<Compile
  * A missing or unusable cache directory is not an error here: it just has no tuned config.
  *
  * @example
- * ```ts ignore
- * const config = await lookupTunedConfig(gpu, "matmul", { m: 512, n: 512, k: 512 });
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { lookupTunedConfig } from "./kernel_handle.ts";
+ * const gpu = await openDevice();
+ * const empty = await Deno.makeTempDir();
+ * console.log(await lookupTunedConfig(gpu, "matmul", { m: 8, n: 8, k: 8 }, empty)); // undefined
+ * await Deno.remove(empty, { recursive: true });
+ * gpu.close();
  * ```
  */
 export async function lookupTunedConfig(
