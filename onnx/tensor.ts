@@ -371,10 +371,14 @@ export function decodeTensor(bytes: Uint8Array, options: DecodeTensorOptions = {
  * Reads and decodes a `TensorProto` file; external data is looked up beside the file.
  *
  * @example Read a backend-test input
- * ```ts ignore
+ * ```ts
+ * import { buildTensor, encodeTensor } from "./mod.ts";
  * import { readTensorFile } from "./tensor.ts";
- * const x = await readTensorFile("test_matmul_2d/test_data_set_0/input_0.pb");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/input_0.pb`, encodeTensor(buildTensor("x", "float", [3, 4], new Array(12).fill(1))));
+ * const x = await readTensorFile(`${dir}/input_0.pb`);
  * console.log(x.dataType, x.dims); // "float" [3, 4]
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readTensorFile(path: string | URL): Promise<OnnxTensor> {
