@@ -1,11 +1,12 @@
 /**
  * A family from outside `kernels/` (`tests/testdata/toy_family.ts`) becomes usable with one
- * registration: `tune()` finds it by name, and the shared contract suite covers it.
+ * registration: `tune()` finds it by name, and the shared contract suite covers it. Everything is
+ * imported from the package's public entry points (`mod.ts`, `kernels/mod.ts`, `search/mod.ts`).
  */
 import assert from "node:assert/strict";
-import { getKernel, listKernels, registerKernel } from "../kernels/registry.ts";
-import { configKey, enumerateValid } from "../search/space.ts";
-import { tune } from "../tuner/tune.ts";
+import { getKernel, listKernels, registerKernel } from "../kernels/mod.ts";
+import { tune } from "../mod.ts";
+import { configKey, enumerateValid } from "../search/mod.ts";
 import { GPU_AVAILABLE, testGpu } from "./gpu_fixture.ts";
 import { kernelContractTests } from "./kernel_contract.ts";
 import { toyFamily } from "./testdata/toy_family.ts";
