@@ -143,9 +143,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
  * Runs the CLI on `args` and returns the exit code; never throws.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { main } from "./main.ts";
- * Deno.exit(await main(["devices", "--json"]));
+ * const code = await main(["tune", "--help"]);
+ * console.log(code); // 0
  * ```
  */
 export async function main(args: readonly string[]): Promise<number> {
