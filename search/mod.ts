@@ -5,7 +5,8 @@
  *
  * @example Run the grid strategy over a tiny space
  * ```ts
- * import { gridSearch, type SearchSpace } from "@wgtune/wgtune/search";
+ * import type { SearchSpace } from "@wgtune/wgtune/kernels";
+ * import { gridSearch } from "@wgtune/wgtune/search";
  * const space: SearchSpace = {
  *   params: [{ name: "x", values: [1, 2, 4] }],
  *   isValid: () => true,
@@ -20,7 +21,6 @@
  *
  * @module
  */
-export type { Config, ParamSpec, ParamValue, SearchSpace } from "../kernels/types.ts";
 export * from "./types.ts";
 export * from "./space.ts";
 export * from "./grid.ts";
