@@ -1,63 +1,71 @@
 /**
- * wgtune: a WebGPU kernel autotuner. It generates parameterized WGSL compute kernels, searches
- * their config spaces under budgets, checks every candidate against a float64 reference, and caches
- * the winner per device fingerprint.
+ * wgtune: a WebGPU kernel autotuner and model runtime. It generates parameterized WGSL compute
+ * kernels, searches their config spaces under budgets, checks every candidate against a float64
+ * reference, caches the winner per device fingerprint, and runs ONNX models on the tuned kernels.
+ *
+ * This module is what a user of the library needs: open a device (`openDevice`), run an op with
+ * the best known config (`matmul`, `conv2d`, `attention`, `runOp`, `loadKernel`), tune
+ * (`tune`, strategies by name in `STRATEGIES`, the shared `DEFAULT_*` budgets), read the cache
+ * (`TuneCache`, `defaultCacheDir`) and run a model (`createSession`, `Session`). Deeper layers
+ * have sub-path exports of their own: `@wgtune/wgtune/kernels` (families, the registry and
+ * `registerKernel`), `/search` (spaces, strategies), `/tuner` (measurement, statistics,
+ * validation), `/gpu` (programs, tensor encoding, fingerprints), `/cache`, `/onnx`, `/graph` and
+ * `/cli`.
  *
  * @example Open a device, multiply, and tune
- * ```ts ignore
+ * ```ts
  * import { matmul, openDevice, tune } from "@wgtune/wgtune";
  * const gpu = await openDevice();
- * const c = await matmul(gpu, a, b, { m: 256, n: 256, k: 256 });
- * const r = await tune(gpu, { op: "matmul", problem: { m: 256, n: 256, k: 256 } }, {
- *   strategy: "random",
- *   maxEvals: 20,
+ * const a = new Float32Array([1, 2, 3, 4]);
+ * const b = new Float32Array([5, 6, 7, 8]);
+ * const c = await matmul(gpu, a, b, { m: 2, n: 2, k: 2 }, { cacheDir: null });
+ * console.log(c); // Float32Array [19, 22, 43, 50]
+ * const r = await tune(gpu, { op: "matmul", problem: { m: 16, n: 16, k: 16 } }, {
+ *   maxEvals: 2,
+ *   measureMs: 5,
+ *   cacheDir: null,
  * });
  * console.log(r.best.config, `${r.speedup.toFixed(2)}x over the default`);
+ * gpu.close();
  * ```
  *
  * @module
  */
-export * from "./gpu/device.ts";
-export * from "./gpu/fingerprint.ts";
-export * from "./gpu/program.ts";
-export * from "./gpu/tensor_io.ts";
-export { bufferBytes, roundToDtype } from "./core/dtype.ts";
-export * from "./kernels/types.ts";
-export * from "./kernels/registry.ts";
-export * from "./kernels/limits.ts";
-export * from "./kernels/config_params.ts";
-export * from "./kernels/matmul/family.ts";
-export * from "./kernels/conv2d/family.ts";
-export * from "./kernels/attention/family.ts";
+export {
+  type BackendChoice,
+  DeviceLostError,
+  type Gpu,
+  NoAdapterError,
+  openDevice,
+  type OpenDeviceOptions,
+} from "./gpu/device.ts";
+export { matmul, type MatmulShape } from "./ops/matmul.ts";
+export { conv2d, type Conv2dShape } from "./ops/conv2d.ts";
+export { attention, type AttentionShape } from "./ops/attention.ts";
+export { runOp, type RunOpOptions } from "./ops/run_op.ts";
+export { type KernelHandle, loadKernel, type LoadKernelOptions } from "./ops/kernel_handle.ts";
+export { tune } from "./tuner/tune.ts";
 export type {
-  AttentionDtype,
-  AttentionMaskKind,
-  AttentionProblem,
-  AttentionProblemInput,
-} from "./kernels/attention/problem.ts";
-export * from "./search/types.ts";
-export * from "./core/space.ts";
-export * from "./core/random.ts";
-export * from "./search/grid.ts";
-export * from "./search/random.ts";
-export * from "./search/bayes.ts";
-export * from "./search/replay.ts";
-export * from "./search/registry.ts";
-export type { TrialRecord, TrialStatus } from "./core/trial.ts";
-export * from "./tuner/types.ts";
-export * from "./tuner/tune.ts";
-export * from "./tuner/candidate.ts";
-export * from "./tuner/runners.ts";
-export * from "./tuner/warm_start.ts";
-export * from "./tuner/confirm.ts";
-export * from "./core/device_fit.ts";
-export * from "./tuner/measure.ts";
-export { quantile, summarizeTimings, type TimingSummary } from "./core/stats.ts";
-export * from "./core/compare.ts";
-export * from "./cache/mod.ts";
-export * from "./ops/kernel_handle.ts";
-export * from "./ops/run_op.ts";
-export * from "./ops/matmul.ts";
-export * from "./ops/conv2d.ts";
-export * from "./ops/attention.ts";
-export * from "./runtime/session.ts";
+  TimedConfig,
+  TuneEvent,
+  TuneOptions,
+  TuneRequest,
+  TuneResult,
+} from "./tuner/types.ts";
+export type { TrialRecord } from "./core/trial.ts";
+export * from "./tuner/defaults.ts";
+export { getStrategy, STRATEGIES } from "./search/registry.ts";
+export type { SearchStrategy } from "./search/types.ts";
+export type { TrialStatus } from "./core/trial.ts";
+export type { Config, ParamValue } from "./core/types.ts";
+export { defaultCacheDir, TuneCache } from "./cache/mod.ts";
+export type { CacheEntry } from "./cache/types.ts";
+export {
+  createSession,
+  Session,
+  type SessionInput,
+  type SessionOptions,
+  type SessionOutput,
+  type SessionReport,
+} from "./runtime/session.ts";
+export type { HostTensor } from "./runtime/host_tensor.ts";

@@ -7,7 +7,6 @@
  */
 import { median } from "../core/stats.ts";
 import {
-  configKey,
   type Gpu,
   type KernelHandle,
   loadKernel,
@@ -15,6 +14,7 @@ import {
   tune,
   type TuneResult,
 } from "../mod.ts";
+import { configKey } from "../search/mod.ts";
 
 /** Timed iterations per variant (after deno bench's own warm-up call and `WARMUP` iterations). */
 export const ITERATIONS = 8;

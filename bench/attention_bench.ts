@@ -51,7 +51,9 @@
  *
  * @module
  */
-import { getKernel, openDevice, parseFixSpec } from "../mod.ts";
+import { getKernel } from "../kernels/mod.ts";
+import { openDevice } from "../mod.ts";
+import { parseFixSpec } from "../search/mod.ts";
 import type { AttentionProblem } from "../kernels/attention/problem.ts";
 import { lcgValues } from "./_tfjs.ts";
 import {

@@ -57,7 +57,8 @@
 // The same pinned version as bench/_tfjs.ts; types only.
 // deno-lint-ignore no-import-prefix
 import type { Tensor4D } from "npm:@tensorflow/tfjs-core@4.22.0";
-import { type Conv2dProblem, getKernel, openDevice } from "../mod.ts";
+import { type Conv2dProblem, getKernel } from "../kernels/mod.ts";
+import { openDevice } from "../mod.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
 import { conv2dModel, openOrtForBench, ORT_NOTE, ORT_VERSION, ortVariants } from "./_ort.ts";
 import {

@@ -25,7 +25,8 @@
  *
  * @module
  */
-import { getKernel, openDevice } from "../mod.ts";
+import { openDevice } from "../mod.ts";
+import { getKernel } from "../kernels/mod.ts";
 import { checkTfjsMatmul, lcgValues, TFJS_VERSION, useTfjsOn } from "./_tfjs.ts";
 import {
   type GroupRun,

@@ -127,9 +127,18 @@ export function setAsideSlug(name: string): string | undefined {
  * An empty cache file for a device.
  *
  * @example Start a new file
- * ```ts ignore
+ * ```ts
+ * import { computeFingerprint } from "@wgtune/wgtune/gpu";
+ * const fingerprint = await computeFingerprint({
+ *   backend: "deno",
+ *   runtime: "deno",
+ *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+ *   features: [],
+ *   limits: {},
+ * });
  * import { emptyCacheFile } from "./cache_file.ts";
  * const file = emptyCacheFile(fingerprint);
+ * console.log(Object.keys(file.entries).length); // 0
  * ```
  */
 export function emptyCacheFile(fingerprint: DeviceFingerprint): CacheFile {
@@ -445,9 +454,20 @@ async function locked<T>(file: string, warn: WarningHandler, fn: () => Promise<T
  * throws {@linkcode CacheFormatError} and is not touched.
  *
  * @example Load a device's file
- * ```ts ignore
+ * ```ts
+ * import { computeFingerprint } from "@wgtune/wgtune/gpu";
+ * const fingerprint = await computeFingerprint({
+ *   backend: "deno",
+ *   runtime: "deno",
+ *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+ *   features: [],
+ *   limits: {},
+ * });
+ * const dir = await Deno.makeTempDir();
  * import { loadCacheFile } from "./cache_file.ts";
- * const file = await loadCacheFile("/cache/dev.json", fingerprint);
+ * const file = await loadCacheFile(`${dir}/dev.json`, fingerprint);
+ * console.log(file); // undefined: there is none yet
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadCacheFile(
@@ -480,12 +500,23 @@ export interface CacheFileUpdate<T> {
  * {@linkcode CacheFormatError} and is left as it is; errors of `update` pass through.
  *
  * @example Count entries under the lock
- * ```ts ignore
+ * ```ts
+ * import { computeFingerprint } from "@wgtune/wgtune/gpu";
+ * const fingerprint = await computeFingerprint({
+ *   backend: "deno",
+ *   runtime: "deno",
+ *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+ *   features: [],
+ *   limits: {},
+ * });
+ * const dir = await Deno.makeTempDir();
  * import { updateCacheFile } from "./cache_file.ts";
- * const count = await updateCacheFile("/cache/dev.json", fingerprint, (file) => ({
+ * const count = await updateCacheFile(`${dir}/dev.json`, fingerprint, (file) => ({
  *   value: Object.keys(file.entries).length,
  *   write: false,
  * }));
+ * console.log(count); // 0
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function updateCacheFile<T>(

@@ -158,9 +158,23 @@ export class TuneCache {
    * none (entries of other kernel versions are never returned).
    *
    * @example Use a tuned config
-   * ```ts ignore
+   * ```ts
+   * import { computeFingerprint } from "@wgtune/wgtune/gpu";
+   * const fingerprint = await computeFingerprint({
+   *   backend: "deno",
+   *   runtime: "deno",
+   *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+   *   features: [],
+   *   limits: {},
+   * });
+   * const dir = await Deno.makeTempDir();
+   * import { TuneCache } from "@wgtune/wgtune";
+   * const cache = await TuneCache.open(dir, fingerprint);
+   * const key = { kernel: "matmul", kernelVersion: 1, problemKey: "f32_m64_n64_k64", problem: null };
+   * await cache.recordTrials(key, { trials: [{ config: { tile: 8 }, status: "ok", timeMs: 1 }], complete: true });
    * const entry = await cache.get("matmul", 1, "f32_m64_n64_k64");
-   * if (entry?.complete && entry.best) console.log(entry.best.config);
+   * if (entry?.complete && entry.best) console.log(entry.best.config); // { tile: 8 }
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async get(
@@ -180,12 +194,24 @@ export class TuneCache {
    * written; I/O failures throw {@linkcode CacheDirError}.
    *
    * @example Record a failed trial
-   * ```ts ignore
-   * const entry = await cache.recordTrials(
-   *   { kernel: "matmul", kernelVersion: 1, problemKey: "f32_m64_n64_k64", problem },
-   *   { trials: [{ config: { tile: 8 }, status: "timeout", timeMs: null, error: "over 10 s" }] },
-   * );
-   * console.log(entry.trials.length);
+   * ```ts
+   * import { computeFingerprint } from "@wgtune/wgtune/gpu";
+   * const fingerprint = await computeFingerprint({
+   *   backend: "deno",
+   *   runtime: "deno",
+   *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+   *   features: [],
+   *   limits: {},
+   * });
+   * const dir = await Deno.makeTempDir();
+   * import { TuneCache } from "@wgtune/wgtune";
+   * const cache = await TuneCache.open(dir, fingerprint);
+   * const key = { kernel: "matmul", kernelVersion: 1, problemKey: "f32_m64_n64_k64", problem: null };
+   * const entry = await cache.recordTrials(key, {
+   *   trials: [{ config: { tile: 8 }, status: "timeout", timeMs: null, error: "over 10 s" }],
+   * });
+   * console.log(entry.trials.length); // 1
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async recordTrials(key: CacheEntryKey, patch: CacheEntryPatch): Promise<CacheEntry> {
@@ -255,8 +281,22 @@ export class TuneCache {
    * Every entry of this device, of every kernel version, read fresh from disk.
    *
    * @example List what is cached
-   * ```ts ignore
+   * ```ts
+   * import { computeFingerprint } from "@wgtune/wgtune/gpu";
+   * const fingerprint = await computeFingerprint({
+   *   backend: "deno",
+   *   runtime: "deno",
+   *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+   *   features: [],
+   *   limits: {},
+   * });
+   * const dir = await Deno.makeTempDir();
+   * import { TuneCache } from "@wgtune/wgtune";
+   * const cache = await TuneCache.open(dir, fingerprint);
+   * const key = { kernel: "matmul", kernelVersion: 1, problemKey: "f32_m64_n64_k64", problem: null };
+   * await cache.recordTrials(key, { trials: [{ config: { tile: 8 }, status: "ok", timeMs: 1 }] });
    * for (const entry of await cache.entries()) console.log(entry.kernel, entry.problemKey);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async entries(): Promise<CacheEntry[]> {
@@ -270,8 +310,23 @@ export class TuneCache {
    * versions (written by a newer wgtune sharing the directory) are kept.
    *
    * @example Drop results of old kernel versions
-   * ```ts ignore
+   * ```ts
+   * import { computeFingerprint } from "@wgtune/wgtune/gpu";
+   * const fingerprint = await computeFingerprint({
+   *   backend: "deno",
+   *   runtime: "deno",
+   *   adapter: { vendor: "", architecture: "", device: "", description: "example", driver: "", isFallbackAdapter: false },
+   *   features: [],
+   *   limits: {},
+   * });
+   * const dir = await Deno.makeTempDir();
+   * import { TuneCache } from "@wgtune/wgtune";
+   * const cache = await TuneCache.open(dir, fingerprint);
+   * const key = { kernel: "matmul", kernelVersion: 1, problemKey: "f32_m64_n64_k64", problem: null };
+   * await cache.recordTrials(key, { trials: [{ config: { tile: 8 }, status: "ok", timeMs: 1 }] });
    * const removed = await cache.pruneStale({ matmul: 3, conv2d: 1 });
+   * console.log(removed); // 1
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async pruneStale(kernelVersions: Readonly<Record<string, number>>): Promise<number> {

@@ -15,6 +15,7 @@ import {
   DEFAULT_CANDIDATE_TIMEOUT_S,
   DEFAULT_MAX_EVALS,
   DEFAULT_OP,
+  DEFAULT_SEED,
   DEFAULT_SHAPES,
   DEFAULT_STRATEGY,
   DEFAULT_TIME_LIMIT_S,
@@ -86,7 +87,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       "--candidate-timeout <seconds>",
       `limit of one candidate: compile, validate, time (default: ${DEFAULT_CANDIDATE_TIMEOUT_S})`,
     )
-    .option("--seed <n>", "seed of randomized strategies (default: 1)")
+    .option("--seed <n>", `seed of randomized strategies (default: ${DEFAULT_SEED})`)
     .option(
       "--fix <name=values...>",
       "search only configs whose parameter takes these values, e.g. ioStage=1 or vec=2|4",
@@ -142,9 +143,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
  * Runs the CLI on `args` and returns the exit code; never throws.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { main } from "./main.ts";
- * Deno.exit(await main(["devices", "--json"]));
+ * const code = await main(["tune", "--help"]);
+ * console.log(code); // 0
  * ```
  */
 export async function main(args: readonly string[]): Promise<number> {

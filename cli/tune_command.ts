@@ -18,6 +18,7 @@ import type { TuneResult } from "../tuner/types.ts";
 import {
   DEFAULT_CANDIDATE_TIMEOUT_S,
   DEFAULT_MAX_EVALS,
+  DEFAULT_SEED,
   DEFAULT_SHAPES,
   DEFAULT_TIME_LIMIT_S,
 } from "./defaults.ts";
@@ -92,7 +93,9 @@ export async function tuneCommand(options: TuneCommandOptions): Promise<number> 
   const candidateTimeoutS = options.candidateTimeout === undefined
     ? DEFAULT_CANDIDATE_TIMEOUT_S
     : positiveSeconds("--candidate-timeout", options.candidateTimeout);
-  const seed = options.seed === undefined ? 1 : nonNegativeInteger("--seed", options.seed);
+  const seed = options.seed === undefined
+    ? DEFAULT_SEED
+    : nonNegativeInteger("--seed", options.seed);
   const shapes = options.shape ?? DEFAULT_SHAPES[family.name];
   if (!shapes || shapes.length === 0) {
     throw new UsageError(`op '${family.name}' has no default problem set: pass --shape`);

@@ -23,7 +23,7 @@ export interface Comparison {
  *
  * @example
  * ```ts
- * import { compareToReference } from "@wgtune/wgtune";
+ * import { compareToReference } from "@wgtune/wgtune/tuner";
  * const r = compareToReference(new Float32Array([1, 2.0001]), new Float64Array([1, 2]), { atol: 1e-3, rtol: 1e-3 });
  * console.log(r.ok); // true
  * ```

@@ -13,7 +13,8 @@ import type { DeviceCaps, KernelProgram } from "./types.ts";
  *
  * @example
  * ```ts
- * import { assertFitsDevice, DEFAULT_CAPS } from "@wgtune/wgtune";
+ * import { DEFAULT_CAPS } from "@wgtune/wgtune/kernels";
+ * import { assertFitsDevice } from "@wgtune/wgtune/tuner";
  * assertFitsDevice({
  *   code: "",
  *   entryPoint: "main",

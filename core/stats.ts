@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { quantile } from "@wgtune/wgtune";
+ * import { quantile } from "@wgtune/wgtune/tuner";
  * console.log(quantile([4, 1, 3, 2], 0.5)); // 2.5
  * ```
  */
@@ -53,7 +53,7 @@ export interface TimingSummary {
  *
  * @example
  * ```ts
- * import { summarizeTimings } from "@wgtune/wgtune";
+ * import { summarizeTimings } from "@wgtune/wgtune/tuner";
  * console.log(summarizeTimings([1, 2, 3]).medianMs); // 2
  * ```
  */

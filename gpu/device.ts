@@ -170,7 +170,7 @@ export function capsFromDevice(device: GPUDevice): DeviceCaps {
  * them, and the adapter's maximum compute limits.
  *
  * @example Open the default device and print its fingerprint
- * ```ts ignore
+ * ```ts
  * import { openDevice } from "@wgtune/wgtune";
  * const gpu = await openDevice();
  * console.log(gpu.backend, gpu.fingerprint.slug);

@@ -126,7 +126,7 @@ export function slugify(text: string, max: number = SLUG_PART_MAX): string {
  *
  * @example
  * ```ts
- * import { computeFingerprint } from "@wgtune/wgtune";
+ * import { computeFingerprint } from "@wgtune/wgtune/gpu";
  * const fp = await computeFingerprint({
  *   backend: "deno",
  *   runtime: "deno-2.9.6",

@@ -45,10 +45,16 @@ export interface BoundProgram {
  * Throws {@linkcode CompileError} with the device's message when compilation fails.
  *
  * @example
- * ```ts ignore
- * import { compileProgram, openDevice } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { compileProgram } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
  * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 4, n: 4, k: 4 });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
  * const compiled = await compileProgram(gpu, program);
+ * console.log(compiled.program.entryPoint); // "main"
+ * gpu.close();
  * ```
  */
 export async function compileProgram(gpu: Gpu, program: KernelProgram): Promise<CompiledProgram> {
@@ -85,8 +91,21 @@ export async function compileProgram(gpu: Gpu, program: KernelProgram): Promise<
  * Buffers of bindings that have no input are zero-filled.
  *
  * @example
- * ```ts ignore
- * const bound = bindProgram(gpu, compiled, family.makeInputs(problem, 1));
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { bindProgram, compileProgram, dispatchAndRead } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
+ * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 2, n: 2, k: 2 });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
+ * const inputs = [
+ *   { name: "a", data: new Float32Array([1, 2, 3, 4]) },
+ *   { name: "b", data: new Float32Array([5, 6, 7, 8]) },
+ * ];
+ * const bound = bindProgram(gpu, await compileProgram(gpu, program), inputs);
+ * console.log(await dispatchAndRead(gpu, bound)); // Float32Array [19, 22, 43, 50]
+ * bound.destroy();
+ * gpu.close();
  * ```
  */
 export function bindProgram(
@@ -133,8 +152,17 @@ export function bindProgram(
  * Reads a GPU buffer back to the host.
  *
  * @example
- * ```ts ignore
- * const bytes = await readBuffer(gpu, buffer, 64);
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { readBuffer } from "@wgtune/wgtune/gpu";
+ * const gpu = await openDevice();
+ * const buffer = gpu.device.createBuffer({
+ *   size: 8,
+ *   usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+ * });
+ * gpu.device.queue.writeBuffer(buffer, 0, new Float32Array([1.5, -2]));
+ * console.log(new Float32Array((await readBuffer(gpu, buffer, 8)).buffer)); // Float32Array [1.5, -2]
+ * gpu.close();
  * ```
  */
 export async function readBuffer(gpu: Gpu, buffer: GPUBuffer, size: number): Promise<Uint8Array> {
@@ -157,8 +185,18 @@ export async function readBuffer(gpu: Gpu, buffer: GPUBuffer, size: number): Pro
  * Dispatches a bound program once and reads its output (the last `read_write` binding) back.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { bindProgram, compileProgram, dispatchAndRead } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
+ * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 2, n: 2, k: 2 });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
+ * const bound = bindProgram(gpu, await compileProgram(gpu, program), matmulFamily.makeInputs(problem, 1));
  * const out = await dispatchAndRead(gpu, bound);
+ * console.log(out.length); // 4
+ * bound.destroy();
+ * gpu.close();
  * ```
  */
 export async function dispatchAndRead(
@@ -187,12 +225,16 @@ export async function dispatchAndRead(
  * One-shot: compiles a program, uploads `inputs`, runs it once and returns its output.
  *
  * @example
- * ```ts ignore
- * import { matmulFamily, openDevice, runProgram } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { runProgram } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
  * const gpu = await openDevice();
  * const problem = matmulFamily.normalizeProblem({ m: 4, n: 4, k: 4 });
  * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
  * const out = await runProgram(gpu, program, matmulFamily.makeInputs(problem, 1));
+ * console.log(out.length); // 16
+ * gpu.close();
  * ```
  */
 export async function runProgram(

@@ -195,10 +195,16 @@ export function graphFromModel(model: OnnxModel): Graph {
  * through `options.externalData` for bytes).
  *
  * @example Load a conformance model
- * ```ts ignore
+ * ```ts
+ * import { buildModel, buildNode, encodeModel, valueInfo } from "../onnx/mod.ts";
  * import { loadGraph } from "./from_model.ts";
- * const graph = await loadGraph("../shared/conformance/models/mnist-8/model.onnx");
- * console.log(graph.inputs[0]); // { name: "Input3", dataType: "float", dims: [1, 1, 28, 28] }
+ * const model = buildModel({
+ *   nodes: [buildNode("Relu", ["x"], ["y"])],
+ *   inputs: [valueInfo("x", "float", [1, 1, 28, 28])],
+ *   outputs: [valueInfo("y", "float", [1, 1, 28, 28])],
+ * });
+ * const graph = await loadGraph(encodeModel(model));
+ * console.log(graph.inputs[0]); // { name: "x", dataType: "float", dims: [1, 1, 28, 28] }
  * ```
  */
 export async function loadGraph(

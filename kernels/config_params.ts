@@ -10,7 +10,7 @@ import type { Config } from "./types.ts";
  *
  * @example
  * ```ts
- * import { assertConfigObject } from "@wgtune/wgtune";
+ * import { assertConfigObject } from "@wgtune/wgtune/kernels";
  * assertConfigObject({ tileM: 32 }); // no error
  * ```
  */
@@ -26,7 +26,7 @@ export function assertConfigObject(config: unknown): asserts config is Config {
  *
  * @example
  * ```ts
- * import { readPowerOfTwoParams } from "@wgtune/wgtune";
+ * import { readPowerOfTwoParams } from "@wgtune/wgtune/kernels";
  * console.log(readPowerOfTwoParams({ tileM: 32, vec: 4 }, ["tileM", "vec"])); // { tileM: 32, vec: 4 }
  * ```
  */

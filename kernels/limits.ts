@@ -11,7 +11,7 @@ import type { DeviceCaps } from "./types.ts";
  *
  * @example
  * ```ts
- * import { DEFAULT_CAPS, dtypeSupportError } from "@wgtune/wgtune";
+ * import { DEFAULT_CAPS, dtypeSupportError } from "@wgtune/wgtune/kernels";
  * console.log(dtypeSupportError("f16", DEFAULT_CAPS));
  * // "'dtype' f16 needs the device feature shader-f16, which this device lacks"
  * ```
@@ -29,7 +29,7 @@ export function dtypeSupportError(dtype: string, caps: DeviceCaps): string | und
  *
  * @example
  * ```ts
- * import { bufferSizeError, DEFAULT_CAPS } from "@wgtune/wgtune";
+ * import { bufferSizeError, DEFAULT_CAPS } from "@wgtune/wgtune/kernels";
  * console.log(bufferSizeError([["a", 64], ["b", 2 ** 26]], 4, DEFAULT_CAPS));
  * // "buffer 'b' of 268435456 bytes exceeds the device's maxStorageBufferBindingSize (134217728)"
  * ```

@@ -47,6 +47,18 @@ export interface KernelFamily<P> {
   normalizeProblem(problem: unknown): P;
   /** Parses a CLI shape string (for example `"512x512x512"`); throws `RangeError` on bad input. */
   parseShape(shape: string, dtype?: string): P;
+  /**
+   * Problems `wgtune tune` tunes without `--shape`, in the {@linkcode KernelFamily.parseShape}
+   * format: a few typical sizes (square, rectangular, odd) that tune within minutes on lavapipe.
+   * Never empty.
+   */
+  readonly defaultShapes: readonly string[];
+  /**
+   * Small problems in the {@linkcode KernelFamily.parseShape} format that the shared kernel
+   * contract suite runs on the GPU (odd sizes that exercise edge handling, fast on a software
+   * rasterizer). Never empty.
+   */
+  readonly testShapes: readonly string[];
   /** Stable key of the properties that matter to tuning, for example `"f32_b1_m512_n512_k512"`. */
   problemKey(problem: P): string;
   /** The config space with restrictions derived from the device. Never empty. */

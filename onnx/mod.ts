@@ -4,13 +4,24 @@
  * opset imports, and tensor values as typed arrays.
  *
  * @example Load a model and one of its test inputs
- * ```ts ignore
- * import { readModelFile, readTensorFile } from "./mod.ts";
- * const model = await readModelFile("test_gemm_all_attributes/model.onnx");
- * const node = model.graph.nodes[0]!;
+ * ```ts
+ * import { buildModel, buildNode, buildTensor, encodeModel, valueInfo } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const model = buildModel({
+ *   nodes: [buildNode("Gemm", ["a", "b"], ["y"], { alpha: 0.25 })],
+ *   inputs: [valueInfo("a", "float", [4, 3]), valueInfo("b", "float", [3, 2])],
+ *   outputs: [valueInfo("y", "float", [4, 2])],
+ * });
+ * await Deno.writeFile(`${dir}/model.onnx`, encodeModel(model));
+ * import { encodeTensor, readModelFile, readTensorFile } from "./mod.ts";
+ * const a = buildTensor("a", "float", [4, 3], Array.from({ length: 12 }, (_, i) => i));
+ * await Deno.writeFile(`${dir}/input_0.pb`, encodeTensor(a));
+ * const read = await readModelFile(`${dir}/model.onnx`);
+ * const node = read.graph.nodes[0]!;
  * console.log(node.opType, node.attributes.alpha); // "Gemm" { name: "alpha", type: "float", value: 0.25, ... }
- * const a = await readTensorFile("test_gemm_all_attributes/test_data_set_0/input_0.pb");
- * console.log(a.dims, a.data.length); // [4, 3] 12
+ * const input = await readTensorFile(`${dir}/input_0.pb`);
+ * console.log(input.dims, input.data.length); // [4, 3] 12
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module

@@ -157,10 +157,19 @@ export function decodeModel(bytes: Uint8Array, options: DecodeTensorOptions = {}
  * Reads and decodes a `.onnx` file; tensors stored as external data are read from files beside it.
  *
  * @example Read a backend-test model
- * ```ts ignore
+ * ```ts
+ * import { buildModel, buildNode, buildTensor, encodeModel, valueInfo } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const model = buildModel({
+ *   nodes: [buildNode("Gemm", ["a", "b"], ["y"], { alpha: 0.25 })],
+ *   inputs: [valueInfo("a", "float", [4, 3]), valueInfo("b", "float", [3, 2])],
+ *   outputs: [valueInfo("y", "float", [4, 2])],
+ * });
+ * await Deno.writeFile(`${dir}/model.onnx`, encodeModel(model));
  * import { readModelFile } from "./model.ts";
- * const model = await readModelFile("test_conv_with_strides_padding/model.onnx");
- * console.log(model.graph.nodes[0]?.attributes.pads); // { name: "pads", type: "ints", value: [1, 1, 1, 1], ... }
+ * const read = await readModelFile(`${dir}/model.onnx`);
+ * console.log(read.graph.nodes[0]?.opType); // "Gemm"
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readModelFile(path: string | URL): Promise<OnnxModel> {

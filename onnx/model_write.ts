@@ -375,8 +375,19 @@ export interface WriteModelOptions {
  * it.
  *
  * @example Write a model and its weights
- * ```ts ignore
- * await writeModelFile("out/model.onnx", model, { externalData: "model.onnx.data" });
+ * ```ts
+ * import { buildModel, buildNode, buildTensor, encodeModel, valueInfo } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const model = buildModel({
+ *   nodes: [buildNode("Gemm", ["a", "b"], ["y"], { alpha: 0.25 })],
+ *   inputs: [valueInfo("a", "float", [4, 3]), valueInfo("b", "float", [3, 2])],
+ *   outputs: [valueInfo("y", "float", [4, 2])],
+ * });
+ * import { readModelFile } from "./mod.ts";
+ * import { writeModelFile } from "./model_write.ts";
+ * await writeModelFile(`${dir}/model.onnx`, model, { externalData: "model.onnx.data" });
+ * console.log((await readModelFile(`${dir}/model.onnx`)).graph.nodes.length); // 1
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeModelFile(

@@ -371,10 +371,14 @@ export function decodeTensor(bytes: Uint8Array, options: DecodeTensorOptions = {
  * Reads and decodes a `TensorProto` file; external data is looked up beside the file.
  *
  * @example Read a backend-test input
- * ```ts ignore
+ * ```ts
+ * import { buildTensor, encodeTensor } from "./mod.ts";
  * import { readTensorFile } from "./tensor.ts";
- * const x = await readTensorFile("test_matmul_2d/test_data_set_0/input_0.pb");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/input_0.pb`, encodeTensor(buildTensor("x", "float", [3, 4], new Array(12).fill(1))));
+ * const x = await readTensorFile(`${dir}/input_0.pb`);
  * console.log(x.dataType, x.dims); // "float" [3, 4]
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readTensorFile(path: string | URL): Promise<OnnxTensor> {
@@ -386,10 +390,19 @@ export async function readTensorFile(path: string | URL): Promise<OnnxTensor> {
  * An {@linkcode ExternalDataReader} that resolves locations relative to the folder of `path`
  * (the model or tensor file) and reads each file once.
  *
- * @example Decode a tensor whose data sits beside the model
- * ```ts ignore
- * import { decodeTensor, externalReaderBeside } from "./tensor.ts";
- * const tensor = decodeTensor(bytes, { externalData: externalReaderBeside("model/model.onnx") });
+ * @example Read data that sits beside the model
+ * ```ts
+ * import { externalReaderBeside } from "./tensor.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/weights.bin`, new Uint8Array([1, 2, 3, 4]));
+ * const read = externalReaderBeside(`${dir}/model.onnx`);
+ * console.log(read("weights.bin")); // Uint8Array(4) [1, 2, 3, 4]
+ * try {
+ *   read("../elsewhere.bin");
+ * } catch (error) {
+ *   console.log((error as Error).name); // "RangeError": the location leaves the model's folder
+ * }
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function externalReaderBeside(path: string | URL): ExternalDataReader {

@@ -212,8 +212,13 @@ export function encodeTensor(tensor: OnnxTensor): Uint8Array {
  * Writes a tensor as a `TensorProto` file.
  *
  * @example Write an output file
- * ```ts ignore
- * await writeTensorFile("out/y.pb", tensor);
+ * ```ts
+ * import { buildTensor, readTensorFile } from "./mod.ts";
+ * import { writeTensorFile } from "./tensor_write.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeTensorFile(`${dir}/y.pb`, buildTensor("y", "float", [2], [1, -1]));
+ * console.log((await readTensorFile(`${dir}/y.pb`)).dims); // [2]
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeTensorFile(path: string | URL, tensor: OnnxTensor): Promise<void> {

@@ -53,7 +53,7 @@ function inferMaskShape(shape: Record<string, unknown>, mask: Float32Array): rea
  * throws "the GPU device is closed".
  *
  * @example Two queries attending to three keys with a causal mask
- * ```ts ignore
+ * ```ts
  * import { attention, openDevice } from "@wgtune/wgtune";
  * const gpu = await openDevice();
  * const q = new Float32Array([1, 0, 0, 1]);
@@ -61,8 +61,9 @@ function inferMaskShape(shape: Record<string, unknown>, mask: Float32Array): rea
  * const v = new Float32Array([1, 2, 3, 4, 5, 6]);
  * const y = await attention(gpu, q, k, v, {
  *   batch: 1, heads: 1, seqQ: 2, seqKV: 3, headDim: 2, causal: true,
- * });
+ * }, { cacheDir: null });
  * console.log(y.slice(0, 2)); // Float32Array [1, 2]: query 0 sees key 0 only
+ * gpu.close();
  * ```
  */
 export async function attention(

@@ -39,7 +39,7 @@ export type Conv2dShape =
  * throws "the GPU device is closed".
  *
  * @example A 3×3 box filter with "same" padding
- * ```ts ignore
+ * ```ts
  * import { conv2d, openDevice } from "@wgtune/wgtune";
  * const gpu = await openDevice();
  * const input = new Float32Array(16).fill(1);
@@ -47,8 +47,9 @@ export type Conv2dShape =
  * const out = await conv2d(gpu, input, weight, undefined, {
  *   batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 1, kernelH: 3, kernelW: 3,
  *   padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
- * });
+ * }, { cacheDir: null });
  * console.log(out[0], out[5]); // 4 9
+ * gpu.close();
  * ```
  */
 export async function conv2d(

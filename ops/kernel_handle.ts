@@ -49,8 +49,16 @@ const compiledByDevice = new WeakMap<GPUDevice, Map<string, Promise<CompiledProg
  * Compiles a program once per device and shader key, reusing the pipeline afterwards.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
+ * import { compileCached } from "./kernel_handle.ts";
+ * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 2, n: 2, k: 2 });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
  * const compiled = await compileCached(gpu, program);
+ * console.log(compiled === await compileCached(gpu, program)); // true
+ * gpu.close();
  * ```
  */
 export function compileCached(gpu: Gpu, program: KernelProgram): Promise<CompiledProgram> {
@@ -70,8 +78,14 @@ export function compileCached(gpu: Gpu, program: KernelProgram): Promise<Compile
  * A missing or unusable cache directory is not an error here: it just has no tuned config.
  *
  * @example
- * ```ts ignore
- * const config = await lookupTunedConfig(gpu, "matmul", { m: 512, n: 512, k: 512 });
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { lookupTunedConfig } from "./kernel_handle.ts";
+ * const gpu = await openDevice();
+ * const empty = await Deno.makeTempDir();
+ * console.log(await lookupTunedConfig(gpu, "matmul", { m: 8, n: 8, k: 8 }, empty)); // undefined
+ * await Deno.remove(empty, { recursive: true });
+ * gpu.close();
  * ```
  */
 export async function lookupTunedConfig(
@@ -209,16 +223,29 @@ export function bestLegalConfig(
  * heuristic default.
  *
  * @example Run a tuned matmul on buffers you own
- * ```ts ignore
+ * ```ts
  * import { loadKernel, openDevice } from "@wgtune/wgtune";
  * const gpu = await openDevice();
- * const kernel = await loadKernel(gpu, "matmul", { m: 512, n: 512, k: 512 });
- * const bindGroup = kernel.createBindGroup([aBuffer, bBuffer, cBuffer]);
- * const encoder = gpu.device.createCommandEncoder();
+ * const kernel = await loadKernel(gpu, "matmul", { m: 2, n: 2, k: 2 }, { cacheDir: null });
+ * const { device } = gpu;
+ * const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+ * const upload = (values: number[]) => {
+ *   const buffer = device.createBuffer({ size: 16, usage: STORAGE });
+ *   device.queue.writeBuffer(buffer, 0, new Float32Array(values));
+ *   return buffer;
+ * };
+ * const [a, b, c] = [upload([1, 2, 3, 4]), upload([5, 6, 7, 8]), upload([0, 0, 0, 0])];
+ * const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+ * const encoder = device.createCommandEncoder();
  * const pass = encoder.beginComputePass();
- * kernel.encode(pass, bindGroup);
+ * kernel.encode(pass, kernel.createBindGroup([a, b, c]));
  * pass.end();
- * gpu.device.queue.submit([encoder.finish()]);
+ * encoder.copyBufferToBuffer(c, 0, read, 0, 16);
+ * device.queue.submit([encoder.finish()]);
+ * await read.mapAsync(GPUMapMode.READ);
+ * console.log(kernel.source, new Float32Array(read.getMappedRange())); // "default" [19, 22, 43, 50]
+ * read.unmap();
+ * gpu.close();
  * ```
  */
 export async function loadKernel(

@@ -49,15 +49,16 @@ export interface MatmulShape {
  * argument; a closed `gpu` throws "the GPU device is closed".
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { matmul, openDevice } from "@wgtune/wgtune";
  * const gpu = await openDevice();
  * const c = await matmul(gpu, new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), {
  *   m: 2,
  *   n: 2,
  *   k: 2,
- * });
+ * }, { cacheDir: null });
  * console.log(c); // Float32Array [19, 22, 43, 50]
+ * gpu.close();
  * ```
  */
 export async function matmul(

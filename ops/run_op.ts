@@ -28,13 +28,15 @@ export type RunOpOptions = LoadKernelOptions;
  * are one-line `TypeError`/`RangeError`s naming the argument; a closed `gpu` is an `Error`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { openDevice, runOp } from "@wgtune/wgtune";
  * const gpu = await openDevice();
  * const c = await runOp(gpu, "matmul", { m: 2, n: 2, k: 2 }, [
  *   { name: "a", data: new Float32Array([1, 2, 3, 4]) },
  *   { name: "b", data: new Float32Array([1, 0, 0, 1]) },
- * ]);
+ * ], { cacheDir: null });
+ * console.log(c); // Float32Array [1, 2, 3, 4]
+ * gpu.close();
  * ```
  */
 export async function runOp(

@@ -792,13 +792,20 @@ async function build(
  * inputs have fixed dims) it plans at once; otherwise on the first run.
  *
  * @example Run a model built with the project's writer
- * ```ts ignore
+ * ```ts
  * import { createSession, openDevice } from "@wgtune/wgtune";
+ * import { buildModel, buildNode, encodeModel, valueInfo } from "@wgtune/wgtune/onnx";
+ * const model = buildModel({
+ *   nodes: [buildNode("Relu", ["x"], ["y"])],
+ *   inputs: [valueInfo("x", "float", [1, 4])],
+ *   outputs: [valueInfo("y", "float", [1, 4])],
+ * });
  * const gpu = await openDevice();
- * const session = await createSession(gpu, "model.onnx", { inputShapes: { x: [1, 3, 224, 224] } });
- * const { y } = await session.run({ x: { data: new Float32Array(3 * 224 * 224), dims: [1, 3, 224, 224] } });
- * console.log(y.dims);
+ * const session = await createSession(gpu, encodeModel(model), { cacheDir: null });
+ * const { y } = await session.run({ x: { data: new Float32Array([-1, 2, -3, 4]), dims: [1, 4] } });
+ * console.log(y!.dims, y!.data); // [1, 4] Float32Array [0, 2, 0, 4]
  * await session.release();
+ * gpu.close();
  * ```
  */
 export async function createSession(

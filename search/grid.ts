@@ -11,7 +11,7 @@ import type { SearchStrategy } from "./types.ts";
  *
  * @example
  * ```ts
- * import { gridSearch } from "@wgtune/wgtune";
+ * import { gridSearch } from "@wgtune/wgtune/search";
  * const seen: unknown[] = [];
  * await gridSearch.search(
  *   { params: [{ name: "x", values: [1, 2] }], isValid: () => true },

@@ -12,7 +12,7 @@ import type { SearchStrategy } from "./types.ts";
  *
  * @example
  * ```ts
- * import { randomSearch } from "@wgtune/wgtune";
+ * import { randomSearch } from "@wgtune/wgtune/search";
  * const seen: unknown[] = [];
  * await randomSearch.search(
  *   { params: [{ name: "x", values: [1, 2, 3] }], isValid: () => true },

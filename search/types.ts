@@ -43,7 +43,8 @@ export interface SearchOptions {
  *
  * @example A strategy that tries configs in the space's order until the budget ends
  * ```ts
- * import { enumerateValid, type SearchStrategy } from "@wgtune/wgtune";
+ * import { enumerateValid } from "@wgtune/wgtune/search";
+ * import type { SearchStrategy } from "@wgtune/wgtune";
  * const first: SearchStrategy = {
  *   name: "first",
  *   async search(space, evaluate) {
@@ -65,7 +66,7 @@ export interface SearchStrategy {
  *
  * @example
  * ```ts
- * import { SearchStopped } from "@wgtune/wgtune";
+ * import { SearchStopped } from "@wgtune/wgtune/search";
  * const stop = new SearchStopped("max-evals");
  * console.log(stop.reason); // "max-evals"
  * ```

@@ -119,10 +119,27 @@ async function withValidationScope<T>(device: GPUDevice, body: () => Promise<T>)
  * (never timed), else `ok` with the median, p20 and p80 times.
  *
  * @example
- * ```ts ignore
- * import { evaluateCandidate } from "@wgtune/wgtune";
- * const trial = await evaluateCandidate(context, { variant: "register", tileM: 32, tileN: 32 });
- * console.log(trial.status, trial.timeMs);
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { getKernel } from "@wgtune/wgtune/kernels";
+ * const gpu = await openDevice();
+ * const family = getKernel("matmul");
+ * const problem = family.normalizeProblem({ m: 8, n: 8, k: 8 });
+ * const config = family.defaultConfig(problem, gpu.caps);
+ * import { evaluateCandidate } from "./candidate.ts";
+ * const inputs = family.makeInputs(problem, 1);
+ * const context = {
+ *   gpu,
+ *   family,
+ *   problem,
+ *   inputs,
+ *   expected: family.reference(problem, inputs),
+ *   tolerance: family.tolerance(problem),
+ *   measureMs: 5,
+ * };
+ * const trial = await evaluateCandidate(context, config);
+ * console.log(trial.status, trial.timeMs! > 0); // "ok" true
+ * gpu.close();
  * ```
  */
 export async function evaluateCandidate(
@@ -216,10 +233,29 @@ async function timeBound(
  * by {@linkcode evaluateCandidate} (and its pipeline offered to `keep`). Never cut off.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { getKernel } from "@wgtune/wgtune/kernels";
+ * const gpu = await openDevice();
+ * const family = getKernel("matmul");
+ * const problem = family.normalizeProblem({ m: 8, n: 8, k: 8 });
+ * const config = family.defaultConfig(problem, gpu.caps);
+ * import { evaluateCandidate, KeptPipelines, retimeCandidate } from "./candidate.ts";
+ * const inputs = family.makeInputs(problem, 1);
+ * const context = {
+ *   gpu,
+ *   family,
+ *   problem,
+ *   inputs,
+ *   expected: family.reference(problem, inputs),
+ *   tolerance: family.tolerance(problem),
+ *   measureMs: 5,
+ * };
  * const kept = new KeptPipelines(8);
  * await evaluateCandidate(context, config, { keep: kept });
  * const again = await retimeCandidate(context, config, kept); // no compile, no validation
+ * console.log(again.status); // "ok"
+ * gpu.close();
  * ```
  */
 export async function retimeCandidate(

@@ -179,11 +179,19 @@ async function measureWithWallClock(
  * Measures the GPU time of one dispatch of a bound program: median with p20/p80 over samples.
  *
  * @example
- * ```ts ignore
- * import { bindProgram, compileProgram, measureProgram, openDevice } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { bindProgram, compileProgram } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
+ * import { measureProgram } from "@wgtune/wgtune/tuner";
  * const gpu = await openDevice();
+ * const problem = matmulFamily.normalizeProblem({ m: 8, n: 8, k: 8 });
+ * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
+ * const inputs = matmulFamily.makeInputs(problem, 1);
  * const bound = bindProgram(gpu, await compileProgram(gpu, program), inputs);
- * const { medianMs, p20Ms, p80Ms } = await measureProgram(gpu, bound, { budgetMs: 50 });
+ * const { medianMs, p20Ms, p80Ms } = await measureProgram(gpu, bound, { budgetMs: 10 });
+ * console.log(p20Ms <= medianMs && medianMs <= p80Ms); // true
+ * gpu.close();
  * ```
  */
 export function measureProgram(

@@ -121,9 +121,19 @@ const NOT_DRAINED =
  * next candidate waits (up to `drainMs`) for the queue to drain before it runs.
  *
  * @example
- * ```ts ignore
- * const runner = inProcessRunner(gpu, { family, problem, seed: 1, measureMs: 50, timeoutMs: 5000 });
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { getKernel } from "@wgtune/wgtune/kernels";
+ * const gpu = await openDevice();
+ * const family = getKernel("matmul");
+ * const problem = family.normalizeProblem({ m: 8, n: 8, k: 8 });
+ * const config = family.defaultConfig(problem, gpu.caps);
+ * import { inProcessRunner } from "./runners.ts";
+ * const runner = inProcessRunner(gpu, { family, problem, seed: 1, measureMs: 5, timeoutMs: 5000 });
  * const trial = await runner.evaluate(config, Infinity);
+ * console.log(trial.status); // "ok"
+ * await runner.close();
+ * gpu.close();
  * ```
  */
 export function inProcessRunner(gpu: Gpu, setup: RunnerSetup): CandidateRunner {
@@ -354,6 +364,7 @@ interface StartingWorker {
  *
  * @example
  * ```ts ignore
+ * // Not run as a doc test: it spawns a worker process that opens a device of its own.
  * const runner = processRunner(
  *   { family, problem, seed: 1, measureMs: 50, timeoutMs: 5000 },
  *   { backend: "deno", fingerprintHash: gpu.fingerprint.hash },

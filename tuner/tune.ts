@@ -18,6 +18,15 @@ import { configKey, enumerateValid, restrictSpace } from "../core/space.ts";
 import { type Evaluation, SearchStopped, type SearchStrategy } from "../search/types.ts";
 import { assertFitsDevice } from "../core/device_fit.ts";
 import { confirmFastest } from "./confirm.ts";
+import {
+  DEFAULT_CANDIDATE_TIMEOUT_MS,
+  DEFAULT_CONFIRM_TOP,
+  DEFAULT_MAX_EVALS,
+  DEFAULT_MEASURE_MS,
+  DEFAULT_SEED,
+  DEFAULT_STRATEGY,
+  DEFAULT_TIME_LIMIT_MS,
+} from "./defaults.ts";
 import { nearestPrior } from "./warm_start.ts";
 import { type CandidateRunner, inProcessRunner, processRunner } from "./runners.ts";
 import { setLongTimeout } from "./timer.ts";
@@ -135,12 +144,16 @@ function prepare(
  * `TypeError` that `tune()` would throw. The CLI checks every shape this way before tuning any.
  *
  * @example Check two problems before tuning either
- * ```ts ignore
- * import { checkTunable, openDevice, tune } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice, tune } from "@wgtune/wgtune";
+ * import { checkTunable } from "@wgtune/wgtune/tuner";
  * const gpu = await openDevice();
- * const requests = [{ op: "matmul", problem: { m: 64, n: 64, k: 64 } }];
- * for (const request of requests) checkTunable(gpu, request, { fix: { vec: [1] } });
- * for (const request of requests) await tune(gpu, request, { fix: { vec: [1] } });
+ * const requests = [{ op: "matmul", problem: { m: 16, n: 16, k: 16 } }];
+ * for (const request of requests) checkTunable(gpu, request, { fix: { variant: ["register"] } });
+ * for (const request of requests) {
+ *   await tune(gpu, request, { fix: { variant: ["register"] }, maxEvals: 1, measureMs: 5, cacheDir: null });
+ * }
+ * gpu.close();
  * ```
  */
 export function checkTunable(
@@ -169,15 +182,18 @@ function toEvaluation(trial: TrialRecord): Evaluation {
  * tune stops with a `DeviceLostError`. A strategy that keeps proposing configs it has already
  * seen is stopped like any other (see `maxEvals`).
  *
- * @example Tune a 256³ matmul with 8 random candidates
- * ```ts ignore
+ * @example Tune a 32³ matmul with 2 random candidates, without the cache
+ * ```ts
  * import { openDevice, tune } from "@wgtune/wgtune";
  * const gpu = await openDevice();
- * const r = await tune(gpu, { op: "matmul", problem: { m: 256, n: 256, k: 256 } }, {
+ * const r = await tune(gpu, { op: "matmul", problem: { m: 32, n: 32, k: 32 } }, {
  *   strategy: "random",
- *   maxEvals: 8,
+ *   maxEvals: 2,
+ *   measureMs: 5,
+ *   cacheDir: null,
  * });
  * console.log(r.best.config, r.best.gflops, r.speedup);
+ * gpu.close();
  * ```
  */
 export async function tune(
@@ -191,14 +207,14 @@ export async function tune(
   if (gpu === null || typeof gpu !== "object") assertOpenGpu(gpu);
   if ((gpu as { closed?: boolean }).closed === true) assertOpenGpu(gpu);
   const {
-    maxEvals = 32,
-    timeLimitMs = Infinity,
-    candidateTimeoutMs = 60_000,
-    seed = 1,
-    measureMs = 100,
+    maxEvals = DEFAULT_MAX_EVALS,
+    timeLimitMs = DEFAULT_TIME_LIMIT_MS,
+    candidateTimeoutMs = DEFAULT_CANDIDATE_TIMEOUT_MS,
+    seed = DEFAULT_SEED,
+    measureMs = DEFAULT_MEASURE_MS,
     force = false,
     isolation = "none",
-    confirmTop = 3,
+    confirmTop = DEFAULT_CONFIRM_TOP,
     signal,
     onEvent,
   } = options;
@@ -214,7 +230,7 @@ export async function tune(
   }
   const strategy: SearchStrategy = typeof options.strategy === "object"
     ? options.strategy
-    : getStrategy(options.strategy ?? "random");
+    : getStrategy(options.strategy ?? DEFAULT_STRATEGY);
   const { family, problem, problemKey, space, defaultConfig, spaceSize } = prepare(
     gpu,
     request,

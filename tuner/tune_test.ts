@@ -8,6 +8,7 @@ import { TuneCache } from "../cache/mod.ts";
 import { tempDir, trial } from "../cache/testdata/fixtures.ts";
 import { getKernel } from "../kernels/registry.ts";
 import type { TuneEvent } from "./types.ts";
+import { DEFAULT_MAX_EVALS } from "./defaults.ts";
 
 const problem = { m: 33, n: 17, k: 29 };
 
@@ -679,5 +680,27 @@ Deno.test({
     const entry = await cache.get("matmul", family.version, result.problemKey);
     assert.equal(entry?.defaultTimeMs, result.default.timeMs);
     await assertCacheAgrees(gpu, dir.path, result);
+  },
+});
+
+Deno.test({
+  name: "tune() takes its budgets from tuner/defaults.ts, when the options leave them out",
+  ignore: !GPU_AVAILABLE,
+  async fn() {
+    const gpu = await testGpu();
+    const controller = new AbortController();
+    const budgets: number[] = [];
+    const result = await tune(gpu, { op: "matmul", problem: { m: 8, n: 8, k: 8 } }, {
+      cacheDir: null,
+      measureMs: 5,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type !== "start") return;
+        budgets.push(event.maxEvals);
+        controller.abort();
+      },
+    });
+    assert.deepEqual(budgets, [DEFAULT_MAX_EVALS]);
+    assert.equal(result.stoppedBy, "aborted");
   },
 });

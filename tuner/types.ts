@@ -66,20 +66,20 @@ export interface TuneOptions {
    * Maximum number of candidates evaluated (the default config is measured in addition). A
    * strategy may propose a config it has already seen at no cost, up to twice the size of the
    * space plus 1000 times in all; beyond that the search stops as `"max-evals"`.
-   * @default {32}
+   * @default {8} (`DEFAULT_MAX_EVALS`; the defaults live in `tuner/defaults.ts`, shared with the CLI)
    */
   maxEvals?: number;
   /**
    * Wall-clock limit of the whole search, in ms: it also stops the candidate in progress (not
    * recorded) and winner confirmation. Any length is honoured exactly.
-   * @default {Infinity}
+   * @default {60000} (`DEFAULT_TIME_LIMIT_MS`)
    */
   timeLimitMs?: number;
   /**
    * Limit for one candidate (waiting for the float64 reference and the worker's start, compile,
    * validate, time), in ms; slower ones are recorded as `"timeout"`. Any length is honoured
    * exactly, `Infinity` included.
-   * @default {60000}
+   * @default {60000} (`DEFAULT_CANDIDATE_TIMEOUT_MS`)
    */
   candidateTimeoutMs?: number;
   /**

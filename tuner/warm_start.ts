@@ -13,7 +13,7 @@ import type { Evaluation } from "../search/types.ts";
  *
  * @example
  * ```ts
- * import { problemDistance } from "@wgtune/wgtune";
+ * import { problemDistance } from "@wgtune/wgtune/tuner";
  * console.log(problemDistance({ m: 256, dtype: "f32" }, { m: 512, dtype: "f32" })); // 1
  * ```
  */
@@ -41,7 +41,7 @@ export function problemDistance(a: unknown, b: unknown): number {
  *
  * @example
  * ```ts
- * import { nearestPrior } from "@wgtune/wgtune";
+ * import { nearestPrior } from "@wgtune/wgtune/tuner";
  * console.log(nearestPrior("matmul", 1, "k1", { m: 8 }, []).length); // 0
  * ```
  */

@@ -32,9 +32,7 @@ import {
   parseAttentionConfig,
 } from "./config.ts";
 import { type AttentionProblem, attentionProblemKey } from "./problem.ts";
-
-/** Bumped whenever the generated code changes meaning or speed. */
-export const ATTENTION_VERSION = 3;
+import { ATTENTION_VERSION } from "./version.ts";
 
 /** Bit pattern of an f32 value, as 8 hex digits (a stable spelling for shader keys). */
 function f32Bits(value: number): string {

@@ -5,7 +5,8 @@
  * @module
  */
 import type { KernelFamily } from "../types.ts";
-import { ATTENTION_VERSION, generateAttention } from "./codegen.ts";
+import { generateAttention } from "./codegen.ts";
+import { ATTENTION_VERSION } from "./version.ts";
 import {
   attentionFlops,
   type AttentionProblem,
@@ -35,6 +36,8 @@ export const attentionFamily: KernelFamily<AttentionProblem> = {
   version: ATTENTION_VERSION,
   normalizeProblem: normalizeAttentionProblem,
   parseShape: parseAttentionShape,
+  defaultShapes: Object.freeze(["B1,H4,S128,D64", "B1,H8,KV2,Sq64,Skv256,D64,causal"]),
+  testShapes: Object.freeze(["B1,H2,Sq7,Skv13,D8,causal"]),
   problemKey: attentionProblemKey,
   space: attentionSpace,
   defaultConfig: defaultAttentionConfig,

@@ -4,12 +4,9 @@ import { enumerateValid, restrictSpace } from "../../core/space.ts";
 import { seededRandom, shuffle } from "../../core/random.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
-import {
-  conv2dConfigError,
-  DEPTHWISE_MAX_FMAS,
-  depthwiseBlock,
-  parseConv2dConfig,
-} from "./config.ts";
+import { parseConv2dConfig } from "./config.ts";
+import { DEPTHWISE_MAX_FMAS, depthwiseBlock } from "./depthwise_geometry.ts";
+import { conv2dConfigError } from "./legality.ts";
 import { conv2dDims } from "./problem.ts";
 import { conv2dFamily, type Conv2dProblem } from "./family.ts";
 import { parseConv2dShape } from "./parse_shape.ts";

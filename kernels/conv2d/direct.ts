@@ -21,19 +21,14 @@
  * @module
  */
 import type { DeviceCaps, KernelProgram } from "../types.ts";
-import {
-  type Conv2dConfig,
-  conv2dGrid,
-  conv2dUnrollsReduction,
-  conv2dWorkgroupSize,
-  directBlock,
-  directUnrollsRows,
-  MAX_UNROLLED_COPIES,
-} from "./config.ts";
+import { type Conv2dConfig, conv2dWorkgroupSize } from "./config.ts";
+import { directBlock } from "./direct_geometry.ts";
+import { conv2dGrid } from "./dispatch.ts";
+import { conv2dUnrollsReduction, directUnrollsRows, MAX_UNROLLED_COPIES } from "./loop_cost.ts";
 import type { Conv2dProblem } from "./problem.ts";
 import { conv2dProgram, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 
-/** Re-exported from `config.ts`, where the loop cost model uses it. */
+/** Re-exported from `kernels/limits.ts`, where the unroll bound is written once. */
 export { MAX_UNROLLED_FMAS } from "../limits.ts";
 
 /**

@@ -6,12 +6,8 @@
  *
  * @module
  */
-import { configKey } from "../../core/space.ts";
-import type { Config, DeviceCaps, KernelFamily, KernelProgram } from "../types.ts";
-import { conv2dConfigError, parseConv2dConfig, readsOwnChannel } from "./config.ts";
-import { generateDepthwise } from "./depthwise.ts";
-import { generateDirect } from "./direct.ts";
-import { generateGemm } from "./gemm.ts";
+import type { KernelFamily } from "../types.ts";
+import { generateConv2d } from "./codegen.ts";
 import { parseConv2dShape } from "./parse_shape.ts";
 import {
   conv2dFlops,
@@ -21,58 +17,9 @@ import {
 } from "./problem.ts";
 import { conv2dReference, conv2dTolerance, makeConv2dInputs } from "./reference.ts";
 import { conv2dDefaultConfig, conv2dSpace } from "./space.ts";
+import { CONV2D_VERSION } from "./version.ts";
 
 export type { Conv2dProblem } from "./problem.ts";
-
-/**
- * Version of the generated code; bump it whenever the kernels change meaning or speed.
- *
- * @example The family reports it
- * ```ts
- * import { CONV2D_VERSION, conv2dFamily } from "./family.ts";
- * console.log(conv2dFamily.version === CONV2D_VERSION); // true
- * ```
- */
-export const CONV2D_VERSION = 4;
-
-/**
- * Generates the program of a config, checking it first; throws a `RangeError` naming what the
- * space would reject.
- *
- * @example Generate an implicit-GEMM program
- * ```ts
- * import { DEFAULT_CAPS } from "../types.ts";
- * import { generateConv2d } from "./family.ts";
- * import { normalizeConv2dProblem } from "./problem.ts";
- * const p = normalizeConv2dProblem({
- *   batch: 1, inChannels: 3, height: 8, width: 8, outChannels: 4, kernelH: 3, kernelW: 3,
- * });
- * const program = generateConv2d(p, {
- *   algorithm: "gemm", tileM: 32, tileN: 4, tileK: 8, threadM: 4, threadN: 4, vec: 1,
- * }, DEFAULT_CAPS);
- * console.log(program.bindings.map((b) => b.name)); // ["input", "weight", "output"]
- * ```
- */
-export function generateConv2d(
-  problem: Conv2dProblem,
-  config: Config,
-  caps: DeviceCaps,
-): KernelProgram {
-  const parsed = parseConv2dConfig(config);
-  const error = conv2dConfigError(problem, parsed, caps);
-  if (error) throw new RangeError(`conv2d config ${configKey(config)} is not legal: ${error}`);
-  const program = parsed.algorithm === "direct"
-    ? generateDirect(problem, parsed, caps)
-    : readsOwnChannel(parsed.algorithm)
-    ? generateDepthwise(problem, parsed, caps)
-    : generateGemm(problem, parsed, caps);
-  return {
-    ...program,
-    shaderKey: `conv2d_v${CONV2D_VERSION}_${conv2dProblemKey(problem)}_${
-      configKey(Object.fromEntries(Object.entries(parsed)))
-    }`,
-  };
-}
 
 /**
  * The conv2d kernel family.
@@ -92,6 +39,12 @@ export const conv2dFamily: KernelFamily<Conv2dProblem> = Object.freeze({
   version: CONV2D_VERSION,
   normalizeProblem: normalizeConv2dProblem,
   parseShape: parseConv2dShape,
+  defaultShapes: Object.freeze([
+    "N1,C32,H32,K32,R3,pad1",
+    "N1,C64,H14,K64,R3,pad1",
+    "N1,C64,H28,K128,R1",
+  ]),
+  testShapes: Object.freeze(["N1,C3,H9,W7,K5,R3,S3,stride2,pad1"]),
   problemKey: conv2dProblemKey,
   space: conv2dSpace,
   defaultConfig: conv2dDefaultConfig,

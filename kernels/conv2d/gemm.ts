@@ -13,14 +13,9 @@
  * @module
  */
 import type { DeviceCaps, KernelProgram } from "../types.ts";
-import {
-  type Conv2dConfig,
-  conv2dGrid,
-  conv2dUnrollsReduction,
-  conv2dWorkgroupSize,
-  MAX_UNROLLED_COPIES,
-  pixelVectorWidth,
-} from "./config.ts";
+import { type Conv2dConfig, conv2dWorkgroupSize, pixelVectorWidth } from "./config.ts";
+import { conv2dGrid } from "./dispatch.ts";
+import { conv2dUnrollsReduction, MAX_UNROLLED_COPIES } from "./loop_cost.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
 import { conv2dProgram, epilogue, f32Type, inputIndex, toStorage } from "./wgsl.ts";
 

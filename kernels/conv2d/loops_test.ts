@@ -6,7 +6,9 @@ import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
 import { LOOP_BUDGET } from "../loop_budget.ts";
 import { type Config, DEFAULT_CAPS } from "../types.ts";
 import { wgslLoopBound } from "../wgsl_loop_bound.ts";
-import { conv2dConfigError, conv2dLoopCost, parseConv2dConfig } from "./config.ts";
+import { parseConv2dConfig } from "./config.ts";
+import { conv2dConfigError } from "./legality.ts";
+import { conv2dLoopCost } from "./loop_cost.ts";
 import { conv2dFamily } from "./family.ts";
 import { normalizeConv2dProblem } from "./problem.ts";
 

@@ -3,12 +3,9 @@ import { enumerateValid, restrictSpace } from "../../core/space.ts";
 import { seededRandom, shuffle } from "../../core/random.ts";
 import { GPU_AVAILABLE, testGpu } from "../../tests/gpu_fixture.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
-import {
-  conv2dConfigError,
-  depthwiseBlock,
-  parseConv2dConfig,
-  ROWS_MAX_ACCUMULATORS,
-} from "./config.ts";
+import { parseConv2dConfig } from "./config.ts";
+import { depthwiseBlock } from "./depthwise_geometry.ts";
+import { conv2dConfigError, ROWS_MAX_ACCUMULATORS } from "./legality.ts";
 import { conv2dFamily, type Conv2dProblem } from "./family.ts";
 import { parseConv2dShape } from "./parse_shape.ts";
 import { checkConfigs } from "./testdata/check_configs.ts";
@@ -77,7 +74,7 @@ Deno.test("conv2dFamily.generate() rejects rows configs with errors naming the r
   assert.match(error("C8,H16,W80,K8,R3,S11,pad1x5,dw", BAND)!, /unrolls .* \(2640\) multiply-adds/);
 });
 
-Deno.test("generateDepthwise() streams rows in one loop, holding kernelH rows of accumulators", () => {
+Deno.test("generateRows() streams rows in one loop, holding kernelH rows of accumulators", () => {
   for (
     const shape of [
       "N1,C64,H56,W56,K64,R3,S3,stride1,pad1,dw",
@@ -110,7 +107,7 @@ const F32_CASES = [
 ];
 
 Deno.test({
-  name: "generateDepthwise() streams rows that match the float64 reference, for odd f32 shapes",
+  name: "generateRows() streams rows that match the float64 reference, for odd f32 shapes",
   ignore: !GPU_AVAILABLE,
   async fn() {
     const gpu = await testGpu();
@@ -124,7 +121,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "generateDepthwise() streams rows that match the float64 reference, for f16 storage",
+  name: "generateRows() streams rows that match the float64 reference, for f16 storage",
   ignore: !HAS_F16,
   async fn() {
     const gpu = await testGpu();

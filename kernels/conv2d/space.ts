@@ -8,16 +8,9 @@ import { enumerateValid } from "../../core/space.ts";
 import { LOOP_BUDGET } from "../loop_budget.ts";
 import { MAX_UNROLLED_FMAS } from "../limits.ts";
 import type { Config, DeviceCaps, ParamSpec, SearchSpace } from "../types.ts";
-import {
-  type Conv2dConfig,
-  conv2dConfigError,
-  conv2dProblemError,
-  conv2dWorkgroupSize,
-  DEPTHWISE_MAX_FMAS,
-  depthwiseBlock,
-  LONG_REDUCTION_CONFIG,
-  parseConv2dConfig,
-} from "./config.ts";
+import { type Conv2dConfig, conv2dWorkgroupSize, parseConv2dConfig } from "./config.ts";
+import { DEPTHWISE_MAX_FMAS, depthwiseBlock } from "./depthwise_geometry.ts";
+import { conv2dConfigError, conv2dProblemError, LONG_REDUCTION_CONFIG } from "./legality.ts";
 import { conv2dDims, type Conv2dProblem } from "./problem.ts";
 
 /**
@@ -188,8 +181,6 @@ function pruneReason(
  * @example The space of a small convolution
  * ```ts
  * import { enumerateValid } from "../../core/space.ts";
-import { LOOP_BUDGET } from "../loop_budget.ts";
-import { MAX_UNROLLED_FMAS } from "../limits.ts";
  * import { DEFAULT_CAPS } from "../types.ts";
  * import { normalizeConv2dProblem } from "./problem.ts";
  * import { conv2dSpace } from "./space.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { enumerateValid, restrictSpace } from "../../core/space.ts";
 import { type Config, DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
-import { conv2dGrid, conv2dWorkgroupBytes, parseConv2dConfig } from "./config.ts";
+import { parseConv2dConfig } from "./config.ts";
+import { conv2dGrid, conv2dWorkgroupBytes } from "./dispatch.ts";
 import { conv2dFamily } from "./family.ts";
 import { parseConv2dShape } from "./parse_shape.ts";
 import type { Conv2dProblem } from "./problem.ts";

@@ -16,6 +16,7 @@ import type {
   Tolerance,
 } from "../types.ts";
 import { generateMatmul } from "./codegen.ts";
+import { MATMUL_VERSION } from "./version.ts";
 import { parseMatmulConfig } from "./config.ts";
 import {
   matmulFlops,
@@ -45,22 +46,34 @@ export type { MatmulProblem } from "./problem.ts";
  * ```
  *
  * @example Run it on the GPU and compare with the reference
- * ```ts ignore
- * import { compareToReference, matmulFamily, openDevice, runProgram } from "@wgtune/wgtune";
+ * ```ts
+ * import { openDevice } from "@wgtune/wgtune";
+ * import { runProgram } from "@wgtune/wgtune/gpu";
+ * import { matmulFamily } from "@wgtune/wgtune/kernels";
+ * import { compareToReference } from "@wgtune/wgtune/tuner";
  * const gpu = await openDevice();
- * const problem = matmulFamily.normalizeProblem({ m: 129, n: 65, k: 257, bias: true });
+ * const problem = matmulFamily.normalizeProblem({ m: 9, n: 5, k: 17, bias: true });
  * const program = matmulFamily.generate(problem, matmulFamily.defaultConfig(problem, gpu.caps), gpu.caps);
  * const inputs = matmulFamily.makeInputs(problem, 1);
  * const out = await runProgram(gpu, program, inputs);
  * const check = compareToReference(out, matmulFamily.reference(problem, inputs), matmulFamily.tolerance(problem));
  * console.log(check.ok); // true
+ * gpu.close();
  * ```
  */
 export const matmulFamily: KernelFamily<MatmulProblem> = Object.freeze({
   name: "matmul",
-  version: 2,
+  version: MATMUL_VERSION,
   normalizeProblem: (problem: unknown): MatmulProblem => normalizeMatmulProblem(problem),
   parseShape: (shape: string, dtype?: string): MatmulProblem => parseMatmulShape(shape, dtype),
+  defaultShapes: Object.freeze([
+    "256x256x256",
+    "512x512x512",
+    "1024x1024x1024",
+    "128x1024x512",
+    "257x129x511",
+  ]),
+  testShapes: Object.freeze(["7x13x5"]),
   problemKey: (problem: MatmulProblem): string => matmulProblemKey(problem),
   space: (problem: MatmulProblem, caps: DeviceCaps): SearchSpace => matmulSpace(problem, caps),
   defaultConfig: (problem: MatmulProblem, caps: DeviceCaps): Config =>

@@ -68,6 +68,8 @@ export const family: KernelFamily<FaultyProblem> = {
     return slowGroups === undefined ? { n } : { n, slowGroups };
   },
   parseShape: (s) => ({ n: Number(s) }),
+  defaultShapes: ["256"],
+  testShapes: ["256"],
   problemKey: (p) => `n${p.n}`,
   space: () => ({ params: [{ name: "mode", values: [...MODES] }], isValid: () => true }),
   defaultConfig: () => ({ mode: "ok" }),

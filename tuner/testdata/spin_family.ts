@@ -22,6 +22,8 @@ export const family: KernelFamily<SpinProblem> = {
   version: 1,
   normalizeProblem: (p) => ({ n: (p as SpinProblem).n }),
   parseShape: (s) => ({ n: Number(s) }),
+  defaultShapes: ["256"],
+  testShapes: ["256"],
   problemKey: (p) => `n${p.n}`,
   space: () => ({
     params: [{ name: "mode", values: ["ok", "spin", "lose"] }],
