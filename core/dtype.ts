@@ -26,7 +26,7 @@ export function bufferBytes(dtype: Dtype, elements: number): number {
  *
  * @example
  * ```ts
- * import { roundToDtype } from "@wgtune/wgtune";
+ * import { roundToDtype } from "./dtype.ts";
  * console.log(roundToDtype("f16", new Float32Array([0.1]))[0]); // 0.0999755859375
  * ```
  */

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { seededRandom } from "@wgtune/wgtune";
+ * import { seededRandom } from "./random.ts";
  * const rand = seededRandom(42);
  * console.log(rand() === seededRandom(42)()); // true
  * ```
@@ -30,7 +30,7 @@ export function seededRandom(seed: number): () => number {
  *
  * @example
  * ```ts
- * import { seededRandom, shuffle } from "@wgtune/wgtune";
+ * import { seededRandom, shuffle } from "./random.ts";
  * console.log(shuffle([1, 2, 3], seededRandom(1)).length); // 3
  * ```
  */

@@ -10,7 +10,7 @@ import type { Config, ParamSpec, ParamValue, SearchSpace } from "./types.ts";
  *
  * @example
  * ```ts
- * import { configKey } from "@wgtune/wgtune";
+ * import { configKey } from "./space.ts";
  * console.log(configKey({ b: 2, a: "x" })); // "a=x,b=2"
  * ```
  */
@@ -23,7 +23,7 @@ export function configKey(config: Config): string {
  *
  * @example
  * ```ts
- * import { enumerateAll } from "@wgtune/wgtune";
+ * import { enumerateAll } from "./space.ts";
  * const all = [...enumerateAll({ params: [{ name: "x", values: [1, 2] }], isValid: () => true })];
  * console.log(all.length); // 2
  * ```
@@ -52,7 +52,7 @@ export function* enumerateAll(space: SearchSpace): Generator<Config> {
  *
  * @example
  * ```ts
- * import { enumerateValid } from "@wgtune/wgtune";
+ * import { enumerateValid } from "./space.ts";
  * const space = { params: [{ name: "x", values: [1, 2, 3] }], isValid: (c: { x?: unknown }) => c.x !== 2 };
  * console.log([...enumerateValid(space)].map((c) => c.x)); // [1, 3]
  * ```
@@ -73,7 +73,7 @@ export function rawSize(space: SearchSpace): number {
  *
  * @example Only vector width 4
  * ```ts
- * import { enumerateValid, restrictSpace } from "@wgtune/wgtune";
+ * import { enumerateValid, restrictSpace } from "./space.ts";
  * const space = {
  *   params: [{ name: "tile", values: [8, 16] }, { name: "vec", values: [1, 4] }],
  *   isValid: () => true,
@@ -117,7 +117,7 @@ export function restrictSpace(
  *
  * @example
  * ```ts
- * import { parseFixSpec } from "@wgtune/wgtune";
+ * import { parseFixSpec } from "./space.ts";
  * const params = [{ name: "vec", values: [1, 2, 4] }];
  * console.log(parseFixSpec("vec=2|4", params)); // ["vec", [2, 4]]
  * ```

@@ -17,7 +17,7 @@ export type ParamValue = number | string | boolean;
  *
  * @example Config of a matmul kernel
  * ```ts
- * import type { Config } from "@wgtune/wgtune";
+ * import type { Config } from "./types.ts";
  * const config: Config = { variant: "register", tileM: 32, tileN: 32, tileK: 8, threadM: 4, threadN: 4, vec: 4 };
  * ```
  */
@@ -36,7 +36,7 @@ export interface ParamSpec {
  *
  * @example A two-parameter space with one restriction
  * ```ts
- * import type { SearchSpace } from "@wgtune/wgtune";
+ * import type { SearchSpace } from "./types.ts";
  * const space: SearchSpace = {
  *   params: [{ name: "x", values: [1, 2, 4] }, { name: "y", values: [1, 2, 4] }],
  *   isValid: (c) => (c.x as number) * (c.y as number) <= 8,
@@ -80,7 +80,7 @@ export interface DeviceCaps {
  *
  * @example Generate a kernel without a GPU
  * ```ts
- * import { DEFAULT_CAPS } from "@wgtune/wgtune";
+ * import { DEFAULT_CAPS } from "./types.ts";
  * console.log(DEFAULT_CAPS.maxInvocationsPerWorkgroup); // 256
  * ```
  */

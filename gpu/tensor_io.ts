@@ -12,7 +12,7 @@ import type { Dtype } from "../core/types.ts";
  *
  * @example
  * ```ts
- * import { encodeTensor } from "@wgtune/wgtune";
+ * import { encodeTensor } from "./tensor_io.ts";
  * console.log(encodeTensor("f16", new Float32Array([1, 2, 3])).byteLength); // 8
  * ```
  */
@@ -48,7 +48,7 @@ export function encodeTensor(dtype: Dtype, values: ArrayLike<number>): Uint8Arra
  *
  * @example
  * ```ts
- * import { decodeTensor, encodeTensor } from "@wgtune/wgtune";
+ * import { decodeTensor, encodeTensor } from "./tensor_io.ts";
  * const back = decodeTensor("int8", encodeTensor("int8", [-3, 7]), 2);
  * console.log([...back]); // [-3, 7]
  * ```

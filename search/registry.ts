@@ -13,7 +13,7 @@ import type { SearchStrategy } from "./types.ts";
  *
  * @example
  * ```ts
- * import { STRATEGIES } from "@wgtune/wgtune";
+ * import { STRATEGIES } from "./registry.ts";
  * console.log(Object.keys(STRATEGIES)); // ["grid", "random", ...]
  * ```
  */
@@ -29,7 +29,7 @@ export const STRATEGIES: Readonly<Record<string, SearchStrategy>> = Object.freez
  *
  * @example
  * ```ts
- * import { getStrategy } from "@wgtune/wgtune";
+ * import { getStrategy } from "./registry.ts";
  * console.log(getStrategy("grid").name); // "grid"
  * ```
  */

@@ -44,7 +44,7 @@ export interface SearchOptions {
  * @example A strategy that tries configs in the space's order until the budget ends
  * ```ts
  * import { enumerateValid } from "@wgtune/wgtune/search";
- * import type { SearchStrategy } from "@wgtune/wgtune";
+ * import type { SearchStrategy } from "./types.ts";
  * const first: SearchStrategy = {
  *   name: "first",
  *   async search(space, evaluate) {

@@ -206,12 +206,15 @@ Deno.test({
     for (const mode of ["ok", "light", "heavy"]) {
       assert.equal((await runner.evaluate({ mode }, Infinity)).status, "ok");
     }
-    // "ok" is the fastest (kept), "heavy" is pinned, "light" was dropped: only it is generated.
+    // The faster of "ok" and "light" is kept (keepTop 1; which one depends on the machine's
+    // timing), "heavy" is pinned: only the other one of "ok" and "light" is generated again.
     for (const mode of ["ok", "heavy", "light"]) {
       const again = await runner.retime({ mode });
       assert.equal(again.status, "ok", again.error);
     }
-    assert.deepEqual(generated, ["ok", "light", "heavy", "light"]);
+    assert.deepEqual(generated.slice(0, 3), ["ok", "light", "heavy"]);
+    assert.equal(generated.length, 4, generated.join(","));
+    assert.ok(generated[3] === "ok" || generated[3] === "light", generated.join(","));
     await runner.close();
   },
 });
