@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { parseAttentionShape } from "./parse_shape.ts";
 import type { KernelFamily } from "../types.ts";
 import { generateAttention } from "./codegen.ts";
 import { ATTENTION_VERSION } from "./version.ts";
@@ -12,7 +13,6 @@ import {
   type AttentionProblem,
   attentionProblemKey,
   normalizeAttentionProblem,
-  parseAttentionShape,
 } from "./problem.ts";
 import { attentionReference, attentionTolerance, makeAttentionInputs } from "./reference.ts";
 import { attentionSpace, defaultAttentionConfig } from "./space.ts";

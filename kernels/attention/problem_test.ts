@@ -1,10 +1,10 @@
+import { parseAttentionShape } from "./parse_shape.ts";
 import assert from "node:assert/strict";
 import {
   attendedPairs,
   attentionFlops,
   attentionProblemKey,
   normalizeAttentionProblem,
-  parseAttentionShape,
 } from "./problem.ts";
 
 const base = { batch: 2, heads: 4, seqQ: 7, seqKV: 13, headDim: 16 };

@@ -1,9 +1,10 @@
+import { parseAttentionShape } from "./parse_shape.ts";
 import assert from "node:assert/strict";
 import { configKey, enumerateValid } from "../../core/space.ts";
 import { DEFAULT_CAPS, type DeviceCaps } from "../types.ts";
 import { generateAttention } from "./codegen.ts";
 import { attentionQueryTile, parseAttentionConfig } from "./config.ts";
-import { normalizeAttentionProblem, parseAttentionShape } from "./problem.ts";
+import { normalizeAttentionProblem } from "./problem.ts";
 import { attentionSpace, defaultAttentionConfig } from "./space.ts";
 
 const F16_CAPS: DeviceCaps = { ...DEFAULT_CAPS, shaderF16: true };

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseMatmulShape } from "./parse_shape.ts";
 import type {
   Config,
   DeviceCaps,
@@ -23,7 +24,6 @@ import {
   type MatmulProblem,
   matmulProblemKey,
   normalizeMatmulProblem,
-  parseMatmulShape,
 } from "./problem.ts";
 import { makeMatmulInputs, matmulReference, matmulTolerance } from "./reference.ts";
 import { defaultMatmulConfig, matmulSpace } from "./space.ts";

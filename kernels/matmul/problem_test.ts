@@ -1,10 +1,6 @@
+import { parseMatmulShape } from "./parse_shape.ts";
 import assert from "node:assert/strict";
-import {
-  matmulFlops,
-  matmulProblemKey,
-  normalizeMatmulProblem,
-  parseMatmulShape,
-} from "./problem.ts";
+import { matmulFlops, matmulProblemKey, normalizeMatmulProblem } from "./problem.ts";
 
 Deno.test("normalizeMatmulProblem() fills batch, dtype, bias and activation defaults", () => {
   assert.deepEqual(normalizeMatmulProblem({ m: 3, n: 5, k: 7 }), {
