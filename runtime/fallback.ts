@@ -31,7 +31,8 @@ const ORT_TYPES: Partial<Record<OnnxDataType, string>> = {
   bool: "bool",
   string: "string",
 };
-const FROM_ORT: Record<string, OnnxDataType> = Object.fromEntries(
+/** ONNX element type of each onnxruntime `Tensor.type`. */
+export const FROM_ORT: Readonly<Record<string, OnnxDataType>> = Object.fromEntries(
   Object.entries(ORT_TYPES).map(([k, v]) => [v, k as OnnxDataType]),
 );
 

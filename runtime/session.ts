@@ -16,7 +16,7 @@ import type { Graph, GraphValue } from "../graph/ir.ts";
 import { loadGraph } from "../graph/from_model.ts";
 import type { OnnxDataType } from "../onnx/data_type.ts";
 import { compileCached, loadKernel } from "../ops/kernel_handle.ts";
-import { type CpuSegment, createCpuSegment } from "./fallback.ts";
+import { type CpuSegment, createCpuSegment, FROM_ORT } from "./fallback.ts";
 import {
   elementCount,
   fromGpuValues,
@@ -150,23 +150,6 @@ const ORT_LIKE: Record<string, OnnxDataType> = {
   Uint32Array: "uint32",
   Uint16Array: "uint16",
   Uint8Array: "uint8",
-};
-
-/** Element types of onnxruntime's `Tensor.type`, so that its tensors can be fed as they are. */
-const ORT_TYPES: Record<string, OnnxDataType> = {
-  float32: "float",
-  float16: "float16",
-  float64: "double",
-  int64: "int64",
-  int32: "int32",
-  int16: "int16",
-  int8: "int8",
-  uint64: "uint64",
-  uint32: "uint32",
-  uint16: "uint16",
-  uint8: "uint8",
-  bool: "bool",
-  string: "string",
 };
 
 function nodeName(p: PlannedNode): string {
@@ -337,7 +320,7 @@ export class Session {
       if (!f) throw new RangeError(`missing input '${v.name}'`);
       const dataType = "dataType" in f
         ? f.dataType
-        : ORT_TYPES[(f as { type?: string }).type ?? ""] ??
+        : FROM_ORT[(f as { type?: string }).type ?? ""] ??
           ORT_LIKE[f.data?.constructor?.name ?? ""];
       if (!dataType || !f.data || !Array.isArray(f.dims)) {
         throw new TypeError(`input '${v.name}' must be { data: typed array, dims: number[] }`);
