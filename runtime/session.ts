@@ -99,6 +99,16 @@ export interface ProfileRow {
   readonly share: number;
 }
 
+/** A distinct problem of a tuned kernel family in a session's plan. */
+export interface KernelProblem {
+  /** Kernel family (`"conv2d"`, `"matmul"`). */
+  readonly op: string;
+  /** The family's problem, as `tune()` and `loadKernel()` take it. */
+  readonly problem: Readonly<Record<string, unknown>>;
+  /** How many nodes of the model run this problem. */
+  readonly nodes: number;
+}
+
 /** A session output. */
 export type SessionOutput = HostTensor;
 
@@ -179,6 +189,40 @@ export class Session {
     return this.#profile;
   }
 
+  /**
+   * The distinct problems of the tuned kernel families (Conv, MatMul, Gemm nodes on the GPU) in
+   * the current plan, with how many nodes share each: what to hand to `tune()` so that the next
+   * session on this device finds tuned configs for them.
+   *
+   * @example Tune every kernel problem of a model, then plan it again with the tuned configs
+   * ```ts ignore
+   * const session = await createSession(gpu, "model.onnx", { inputShapes: { x: [1, 3, 64, 64] } });
+   * for (const { op, problem } of session.kernelProblems()) {
+   *   await tune(gpu, { op, problem }, { maxEvals: 4, cacheDir });
+   * }
+   * ```
+   */
+  kernelProblems(): readonly KernelProblem[] {
+    const found = new Map<
+      string,
+      { op: string; problem: Readonly<Record<string, unknown>>; nodes: number }
+    >();
+    for (const p of this.#planOrThrow().plan.nodes) {
+      if (p.how.kind !== "tuned") continue;
+      const { op, problem } = p.how.tuned;
+      const key = `${op} ${JSON.stringify(problem)}`;
+      const entry = found.get(key);
+      if (entry) entry.nodes++;
+      else found.set(key, { op, problem, nodes: 1 });
+    }
+    return [...found.values()];
+  }
+
+  #planOrThrow(): Built {
+    if (!this.#built) throw new Error("the session has no plan yet: run it or pass inputShapes");
+    return this.#built;
+  }
+
   /** @internal Plans for the given input dims (reusing the current plan when they match). */
   async plan(dims: ReadonlyMap<string, readonly number[]>): Promise<Built> {
     const key = JSON.stringify([...dims]);
@@ -236,7 +280,8 @@ export class Session {
       device.queue.writeBuffer(buffer, 0, encodeTensor(dtype, toGpuValues(t)));
     }
     const host = new Map<string, HostTensor>(tensors);
-    await this.#execute(built, host);
+    // No wait here: the output read-back's mapAsync waits for the run (one wait per run, not two).
+    await this.#execute(built, host, false);
     const out: Record<string, SessionOutput> = {};
     const reads: { name: string; buffer: GPUBuffer; bytes: number }[] = [];
     for (const o of this.#graph.outputs) {
@@ -333,7 +378,7 @@ export class Session {
     return out;
   }
 
-  async #execute(built: Built, host: Map<string, HostTensor>): Promise<void> {
+  async #execute(built: Built, host: Map<string, HostTensor>, wait = true): Promise<void> {
     const { device } = this.#gpu;
     const profile = this.#options.profile && this.#gpu.hasTimestamps;
     const timed: { row: PlannedNode; index: number }[] = [];
@@ -453,7 +498,7 @@ export class Session {
           share: ms / total,
         };
       }).sort((a, b) => b.timeMs - a.timeMs);
-    } else {
+    } else if (wait) {
       await device.queue.onSubmittedWorkDone();
     }
   }
