@@ -30,7 +30,8 @@
  * - `WGTUNE_BENCH_MODELS=mnist,mobilenet,cls,rec,det`: models to bench (default all).
  * - `WGTUNE_BENCH_DET=640`: height and width of the PP-OCRv4 det input (a multiple of 32).
  * - `WGTUNE_BENCH_REC_W=320`: width of the rec input.
- * - `WGTUNE_BENCH_ROUNDS=7`: interleaved rounds per model.
+ * - `WGTUNE_BENCH_ROUNDS=7`, `WGTUNE_BENCH_MIN_S=20`: interleaved rounds per model, at least
+ *   this many and more (up to 400) until the rounds took `MIN_S` seconds (fast models get many).
  * - `WGTUNE_BENCH_BACKEND=dawn|deno`: wgtune's WebGPU implementation.
  * - `WGTUNE_BENCH_EVALS=2`, `WGTUNE_BENCH_TUNE_S=60`, `WGTUNE_BENCH_TUNE_TOTAL_S=180`: tuning
  *   budget (`WGTUNE_BENCH_EVALS=0` skips tuning: the tuned session then uses whatever the cache has).
@@ -69,6 +70,7 @@ const REC_W = positive("REC_W", 320);
 const EVALS = positive("EVALS", 2, true);
 const TUNE_MS = positive("TUNE_S", 60) * 1000;
 const TUNE_TOTAL_MS = positive("TUNE_TOTAL_S", 180) * 1000;
+const MIN_MS = positive("MIN_S", 20, true) * 1000;
 const BACKEND = env("BACKEND", "dawn");
 if (BACKEND !== "dawn" && BACKEND !== "deno") {
   throw new RangeError(`'WGTUNE_BENCH_BACKEND' must be dawn or deno: current value is ${BACKEND}`);
@@ -358,7 +360,12 @@ for (const m of MODELS) {
   }
   // Interleaved rounds.
   const times: number[][] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  const roundsStart = performance.now();
+  for (
+    let round = 0;
+    round < ROUNDS || (performance.now() - roundsStart < MIN_MS && round < 400);
+    round++
+  ) {
     const row = new Array<number>(live.length).fill(NaN);
     for (let i = 0; i < live.length; i++) {
       const v = (round + i) % live.length;
