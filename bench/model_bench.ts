@@ -275,17 +275,20 @@ console.log(`tuning cache: ${cacheDir}; load average at start ${startLoad}`);
 
 const results: ModelResult[] = [];
 for (const m of MODELS) {
-  console.log(`\n## ${m.label} ${m.dims.join("x")}`);
-  const data = m.inputFile
-    ? new Float32Array((await readTensorFile(m.inputFile)).data as Float32Array)
-    : seeded(m.dims.reduce((a, b) => a * b, 1), 11);
-  const feed: HostTensor = { dataType: "float", dims: [...m.dims], data };
-  const shapes = { inputShapes: { [m.input]: m.dims } };
+  console.log(`\n## ${m.label}`);
+  // A reference input brings its own dims (mobilenetv2-qdq-int8's are 1x3x244x244).
+  const file = m.inputFile ? await readTensorFile(m.inputFile) : undefined;
+  const dims = file ? [...file.dims] : [...m.dims];
+  const data = file
+    ? new Float32Array(file.data as Float32Array)
+    : seeded(dims.reduce((a, b) => a * b, 1), 11);
+  const feed: HostTensor = { dataType: "float", dims, data };
+  const shapes = { inputShapes: { [m.input]: dims } };
   let t = performance.now();
   const untuned = await createSession(gpu, m.path, { ...shapes, cacheDir: null });
   const { memory, counts } = untuned.report;
   console.log(
-    `nodes: ${JSON.stringify(counts)}; memory: planned intermediates ${
+    `input ${dims.join("x")}; nodes: ${JSON.stringify(counts)}; memory: planned intermediates ${
       mb(memory.plannedIntermediateBytes)
     } MiB vs ${mb(memory.unplannedIntermediateBytes)} MiB without reuse (${
       (100 * memory.plannedIntermediateBytes / memory.unplannedIntermediateBytes).toFixed(1)
@@ -305,7 +308,7 @@ for (const m of MODELS) {
     try {
       const s = await ortGpu.session(bytes);
       runners.push(
-        ortRunner(ortGpu.ort, "ort webgpu", s, m.input, data, m.dims, "no CPU EP"),
+        ortRunner(ortGpu.ort, "ort webgpu", s, m.input, data, dims, "no CPU EP"),
       );
     } catch (error) {
       const reason = String(error instanceof Error ? error.message : error).split("\n")[0];
@@ -316,7 +319,7 @@ for (const m of MODELS) {
           logSeverityLevel: 3,
         });
         runners.push(
-          ortRunner(ortGpu.ort, "ort webgpu (+CPU EP)", s, m.input, data, m.dims, "fallback"),
+          ortRunner(ortGpu.ort, "ort webgpu (+CPU EP)", s, m.input, data, dims, "fallback"),
         );
       } catch (again) {
         console.log(
@@ -331,7 +334,7 @@ for (const m of MODELS) {
       intraOpNumThreads: 2,
       interOpNumThreads: 1,
     });
-    runners.push(ortRunner(ort, "ort cpu", s, m.input, data, m.dims, "2 threads"));
+    runners.push(ortRunner(ort, "ort cpu", s, m.input, data, dims, "2 threads"));
   }
   // Warm-up (first runs compile pipelines) and cross-check against ORT's CPU provider.
   const outputs = new Map<string, Float32Array>();
