@@ -160,6 +160,7 @@ export class Session {
   #built: Built | undefined;
   #released = false;
   #profile: ProfileRow[] | undefined;
+  #staging = new StagingPool();
 
   /** @internal Use {@linkcode createSession}. */
   constructor(gpu: Gpu, graph: Graph, options: SessionOptions) {
@@ -229,6 +230,7 @@ export class Session {
     if (this.#built?.key === key) return this.#built;
     const previous = this.#built;
     this.#built = undefined;
+    this.#staging.destroy();
     await previous?.destroy();
     this.#built = await build(this.#gpu, this.#graph, dims, key, this.#options);
     return this.#built;
@@ -295,7 +297,7 @@ export class Session {
       if (!buffer || !t) throw new Error(`output '${o.name}' was not computed`);
       reads.push({ name: o.name, buffer, bytes: Math.max(4, elementCount(t.dims) * 4) });
     }
-    const values = await readBuffers(this.#gpu, reads);
+    const values = await readBuffers(this.#gpu, reads, this.#staging);
     reads.forEach((r, i) => {
       const t = built.plan.types.get(r.name)!;
       const dtype = gpuDtypeOf(t.dataType)!;
@@ -337,6 +339,7 @@ export class Session {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    this.#staging.destroy();
     await this.#built?.destroy();
     this.#built = undefined;
   }
@@ -429,7 +432,7 @@ export class Session {
           return { name, buffer, bytes: Math.max(4, elementCount(t.dims) * 4) };
         });
       device.queue.submit([encoder.finish()]);
-      const values = await readBuffers(this.#gpu, reads);
+      const values = await readBuffers(this.#gpu, reads, this.#staging);
       reads.forEach((r, i) => {
         const t = built.plan.types.get(r.name)!;
         const decoded = decodeTensor(gpuDtypeOf(t.dataType)!, values[i]!, elementCount(t.dims));
@@ -529,15 +532,43 @@ function constantOutput(plan: SessionPlan, name: string): HostTensor | undefined
   return t && { dataType: t.dataType, dims: t.dims, data: t.data };
 }
 
+/**
+ * Read-back buffers kept between runs, by size: a read takes one (or creates it) and gives it back
+ * unmapped, so that a run allocates none once the sizes it reads have been seen. Reads that
+ * overlap (concurrent runs) take different buffers.
+ */
+class StagingPool {
+  #free = new Map<number, GPUBuffer[]>();
+
+  take(device: GPUDevice, bytes: number): GPUBuffer {
+    return this.#free.get(bytes)?.pop() ?? device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  give(buffer: GPUBuffer, bytes: number): void {
+    const list = this.#free.get(bytes);
+    if (list) list.push(buffer);
+    else this.#free.set(bytes, [buffer]);
+  }
+
+  destroy(): void {
+    for (const list of this.#free.values()) for (const b of list) b.destroy();
+    this.#free.clear();
+  }
+}
+
 async function readBuffers(
   gpu: Gpu,
   reads: readonly { buffer: GPUBuffer; bytes: number }[],
+  pool?: StagingPool,
 ): Promise<Uint8Array[]> {
   if (reads.length === 0) return [];
   const { device } = gpu;
   const encoder = device.createCommandEncoder();
   const staging = reads.map((r) => {
-    const s = device.createBuffer({
+    const s = pool?.take(device, r.bytes) ?? device.createBuffer({
       size: r.bytes,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
@@ -546,10 +577,11 @@ async function readBuffers(
   });
   device.queue.submit([encoder.finish()]);
   await Promise.all(staging.map((s) => s.mapAsync(GPUMapMode.READ)));
-  return staging.map((s) => {
+  return staging.map((s, i) => {
     const bytes = new Uint8Array(s.getMappedRange().slice(0));
     s.unmap();
-    s.destroy();
+    if (pool) pool.give(s, reads[i]!.bytes);
+    else s.destroy();
     return bytes;
   });
 }
