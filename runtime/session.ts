@@ -103,6 +103,16 @@ export interface ProfileRow {
   readonly share: number;
 }
 
+/** A distinct problem of a tuned kernel family in a session's plan. */
+export interface KernelProblem {
+  /** Kernel family (`"conv2d"`, `"matmul"`). */
+  readonly op: string;
+  /** The family's problem, as `tune()` and `loadKernel()` take it. */
+  readonly problem: Readonly<Record<string, unknown>>;
+  /** How many nodes of the model run this problem. */
+  readonly nodes: number;
+}
+
 /** A session output. */
 export type SessionOutput = HostTensor;
 
@@ -164,6 +174,7 @@ export class Session {
   #built: Built | undefined;
   #released = false;
   #profile: ProfileRow[] | undefined;
+  #staging = new StagingPool();
 
   /** @internal Use {@linkcode createSession}. */
   constructor(gpu: Gpu, graph: Graph, options: SessionOptions) {
@@ -193,12 +204,47 @@ export class Session {
     return this.#profile;
   }
 
+  /**
+   * The distinct problems of the tuned kernel families (Conv, MatMul, Gemm nodes on the GPU) in
+   * the current plan, with how many nodes share each: what to hand to `tune()` so that the next
+   * session on this device finds tuned configs for them.
+   *
+   * @example Tune every kernel problem of a model, then plan it again with the tuned configs
+   * ```ts ignore
+   * const session = await createSession(gpu, "model.onnx", { inputShapes: { x: [1, 3, 64, 64] } });
+   * for (const { op, problem } of session.kernelProblems()) {
+   *   await tune(gpu, { op, problem }, { maxEvals: 4, cacheDir });
+   * }
+   * ```
+   */
+  kernelProblems(): readonly KernelProblem[] {
+    const found = new Map<
+      string,
+      { op: string; problem: Readonly<Record<string, unknown>>; nodes: number }
+    >();
+    for (const p of this.#planOrThrow().plan.nodes) {
+      if (p.how.kind !== "tuned") continue;
+      const { op, problem } = p.how.tuned;
+      const key = `${op} ${JSON.stringify(problem)}`;
+      const entry = found.get(key);
+      if (entry) entry.nodes++;
+      else found.set(key, { op, problem, nodes: 1 });
+    }
+    return [...found.values()];
+  }
+
+  #planOrThrow(): Built {
+    if (!this.#built) throw new Error("the session has no plan yet: run it or pass inputShapes");
+    return this.#built;
+  }
+
   /** @internal Plans for the given input dims (reusing the current plan when they match). */
   async plan(dims: ReadonlyMap<string, readonly number[]>): Promise<Built> {
     const key = JSON.stringify([...dims]);
     if (this.#built?.key === key) return this.#built;
     const previous = this.#built;
     this.#built = undefined;
+    this.#staging.destroy();
     await previous?.destroy();
     this.#built = await build(this.#gpu, this.#graph, dims, key, this.#options);
     return this.#built;
@@ -250,7 +296,8 @@ export class Session {
       device.queue.writeBuffer(buffer, 0, encodeTensor(dtype, toGpuValues(t)));
     }
     const host = new Map<string, HostTensor>(tensors);
-    await this.#execute(built, host);
+    // No wait here: the output read-back's mapAsync waits for the run (one wait per run, not two).
+    await this.#execute(built, host, false);
     const out: Record<string, SessionOutput> = {};
     const reads: { name: string; buffer: GPUBuffer; bytes: number }[] = [];
     for (const o of this.#graph.outputs) {
@@ -264,7 +311,7 @@ export class Session {
       if (!buffer || !t) throw new Error(`output '${o.name}' was not computed`);
       reads.push({ name: o.name, buffer, bytes: Math.max(4, elementCount(t.dims) * 4) });
     }
-    const values = await readBuffers(this.#gpu, reads);
+    const values = await readBuffers(this.#gpu, reads, this.#staging);
     reads.forEach((r, i) => {
       const t = built.plan.types.get(r.name)!;
       const dtype = gpuDtypeOf(t.dataType)!;
@@ -306,6 +353,7 @@ export class Session {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    this.#staging.destroy();
     await this.#built?.destroy();
     this.#built = undefined;
   }
@@ -350,7 +398,7 @@ export class Session {
     return out;
   }
 
-  async #execute(built: Built, host: Map<string, HostTensor>): Promise<void> {
+  async #execute(built: Built, host: Map<string, HostTensor>, wait = true): Promise<void> {
     const { device } = this.#gpu;
     const profile = this.#options.profile && this.#gpu.hasTimestamps;
     const timed: { row: PlannedNode; index: number }[] = [];
@@ -401,7 +449,7 @@ export class Session {
           return { name, buffer, bytes: Math.max(4, elementCount(t.dims) * 4) };
         });
       device.queue.submit([encoder.finish()]);
-      const values = await readBuffers(this.#gpu, reads);
+      const values = await readBuffers(this.#gpu, reads, this.#staging);
       reads.forEach((r, i) => {
         const t = built.plan.types.get(r.name)!;
         const decoded = decodeTensor(gpuDtypeOf(t.dataType)!, values[i]!, elementCount(t.dims));
@@ -482,7 +530,7 @@ export class Session {
           share: ms / total,
         };
       }).sort((a, b) => b.timeMs - a.timeMs);
-    } else {
+    } else if (wait) {
       await device.queue.onSubmittedWorkDone();
     }
   }
@@ -513,15 +561,43 @@ function constantOutput(plan: SessionPlan, name: string): HostTensor | undefined
   return t && { dataType: t.dataType, dims: t.dims, data: t.data };
 }
 
+/**
+ * Read-back buffers kept between runs, by size: a read takes one (or creates it) and gives it back
+ * unmapped, so that a run allocates none once the sizes it reads have been seen. Reads that
+ * overlap (concurrent runs) take different buffers.
+ */
+class StagingPool {
+  #free = new Map<number, GPUBuffer[]>();
+
+  take(device: GPUDevice, bytes: number): GPUBuffer {
+    return this.#free.get(bytes)?.pop() ?? device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  give(buffer: GPUBuffer, bytes: number): void {
+    const list = this.#free.get(bytes);
+    if (list) list.push(buffer);
+    else this.#free.set(bytes, [buffer]);
+  }
+
+  destroy(): void {
+    for (const list of this.#free.values()) for (const b of list) b.destroy();
+    this.#free.clear();
+  }
+}
+
 async function readBuffers(
   gpu: Gpu,
   reads: readonly { buffer: GPUBuffer; bytes: number }[],
+  pool?: StagingPool,
 ): Promise<Uint8Array[]> {
   if (reads.length === 0) return [];
   const { device } = gpu;
   const encoder = device.createCommandEncoder();
   const staging = reads.map((r) => {
-    const s = device.createBuffer({
+    const s = pool?.take(device, r.bytes) ?? device.createBuffer({
       size: r.bytes,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
@@ -530,10 +606,11 @@ async function readBuffers(
   });
   device.queue.submit([encoder.finish()]);
   await Promise.all(staging.map((s) => s.mapAsync(GPUMapMode.READ)));
-  return staging.map((s) => {
+  return staging.map((s, i) => {
     const bytes = new Uint8Array(s.getMappedRange().slice(0));
     s.unmap();
-    s.destroy();
+    if (pool) pool.give(s, reads[i]!.bytes);
+    else s.destroy();
     return bytes;
   });
 }

@@ -9,6 +9,7 @@ import { lstmIfModel } from "../graph/testdata/lstm_if.ts";
 import { conformanceDir } from "../conformance/data_dir.ts";
 import { UnsupportedModelError } from "./plan.ts";
 import { createSession } from "./session.ts";
+import { tune } from "../tuner/tune.ts";
 import { assertCloseTensor, ortOutputs, seededFloats } from "./testdata/reference.ts";
 
 const gpuTest = (name: string, fn: () => Promise<void>) =>
@@ -297,6 +298,37 @@ gpuTest(
       assert.deepEqual(where, { MaxPool: "cpu", ReduceSum: "webgpu" });
     } finally {
       await session.release();
+    }
+  },
+);
+
+gpuTest(
+  "Session.kernelProblems() lists each tuned-family problem once, and tuning them makes every node 'tuned'",
+  async () => {
+    const gpu = await testGpu();
+    const bytes = encodeModel(resnetBlockModel({ channels: 4, size: 6, batch: 1 }));
+    const cacheDir = await Deno.makeTempDir({ prefix: "wgtune-session-problems-" });
+    try {
+      const untuned = await createSession(gpu, bytes, { cacheDir });
+      const problems = untuned.kernelProblems();
+      await untuned.release();
+      // Both 3x3 convolutions of the block are the same problem.
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0]!.op, "conv2d");
+      assert.equal(problems[0]!.nodes, 2);
+      for (const { op, problem } of problems) {
+        await tune(gpu, { op, problem }, { maxEvals: 1, cacheDir, measureMs: 5 });
+      }
+      const tuned = await createSession(gpu, bytes, { cacheDir });
+      try {
+        const conv = tuned.report.nodes.filter((n) => n.opType === "Conv");
+        assert.equal(conv.length, 2);
+        assert.ok(conv.every((n) => n.configSource === "tuned"), JSON.stringify(conv));
+      } finally {
+        await tuned.release();
+      }
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
     }
   },
 );
