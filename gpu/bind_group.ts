@@ -19,9 +19,13 @@ export interface ProgramBindGroup {
  * A uniform buffer holding `data`, its size rounded up to 16 bytes as uniform blocks require.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * import { createUniformBuffer } from "./bind_group.ts";
+ * const gpu = await openDevice();
  * const uniform = createUniformBuffer(gpu.device, new Uint32Array([4, 8]));
  * console.log(uniform.size); // 16
+ * gpu.close();
  * ```
  */
 export function createUniformBuffer(
@@ -42,9 +46,28 @@ export function createUniformBuffer(
  * callers that track their buffers), else a new one from {@linkcode createUniformBuffer}.
  *
  * @example
- * ```ts ignore
- * const { bindGroup, uniform } = createProgramBindGroup(gpu.device, pipeline, program, buffers);
- * pass.setBindGroup(0, bindGroup);
+ * ```ts
+ * import { openDevice } from "./device.ts";
+ * import { compileProgram } from "./program.ts";
+ * import { createProgramBindGroup } from "./bind_group.ts";
+ * const gpu = await openDevice();
+ * const program = {
+ *   code: `@group(0) @binding(0) var<storage, read_write> y: array<u32>;
+ * struct U { n: u32 }
+ * @group(0) @binding(1) var<uniform> u: U;
+ * @compute @workgroup_size(1) fn main() { y[0] = u.n; }`,
+ *   entryPoint: "main",
+ *   workgroupSize: [1, 1, 1] as const,
+ *   dispatch: [1, 1, 1] as const,
+ *   bindings: [{ name: "y", dtype: "u32" as const, elements: 1, access: "read_write" as const }],
+ *   uniforms: new Uint32Array([7]),
+ *   shaderKey: "bind-group-example",
+ * };
+ * const { pipeline } = await compileProgram(gpu, program);
+ * const y = gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE });
+ * const { bindGroup } = createProgramBindGroup(gpu.device, pipeline, program, [y]);
+ * console.log(bindGroup instanceof GPUBindGroup); // true
+ * gpu.close();
  * ```
  */
 export function createProgramBindGroup(

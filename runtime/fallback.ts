@@ -129,9 +129,21 @@ export interface CpuSegment {
  * outputs that `types` lacks); `outputs` the values to return.
  *
  * @example
- * ```ts ignore
- * const segment = await createCpuSegment(graph, [lstmNode], types, ["y"]);
+ * ```ts
+ * import { graphFromModel } from "../graph/from_model.ts";
+ * import { buildModel, buildNode, valueInfo } from "../onnx/build.ts";
+ * import { createCpuSegment } from "./fallback.ts";
+ * const graph = graphFromModel(buildModel({
+ *   nodes: [buildNode("Det", ["x"], ["y"])],
+ *   inputs: [valueInfo("x", "float", [2, 2])],
+ *   outputs: [valueInfo("y", "float", [])],
+ * }));
+ * const types = new Map([["x", { dataType: "float" as const, dims: [2, 2] }]]);
+ * const segment = await createCpuSegment(graph, graph.nodes, types, ["y"]);
+ * const x = { dataType: "float" as const, dims: [2, 2], data: new Float32Array([3, 1, 4, 2]) };
  * const out = await segment.run(new Map([["x", x]]));
+ * console.log(out.get("y")?.data); // Float32Array(1) [ 2 ]
+ * await segment.release();
  * ```
  */
 export async function createCpuSegment(

@@ -242,8 +242,22 @@ const bytesOf = (dims: readonly number[]) => Math.max(4, elementCount(dims) * 4)
  * Plans a run of `graph` from the values shape inference found.
  *
  * @example
- * ```ts ignore
- * const plan = planSession(graph, inferred, { generators, fallback: "cpu" });
+ * ```ts
+ * import { graphFromModel } from "../graph/from_model.ts";
+ * import { buildModel, buildNode, valueInfo } from "../onnx/build.ts";
+ * import { OP_GENERATORS } from "./ops/registry.ts";
+ * import { planSession } from "./plan.ts";
+ * import { inferValues } from "./prepare.ts";
+ * const graph = graphFromModel(buildModel({
+ *   nodes: [buildNode("Relu", ["x"], ["a"]), buildNode("Det", ["a"], ["y"])],
+ *   inputs: [valueInfo("x", "float", [3, 3])],
+ *   outputs: [valueInfo("y", "float", [])],
+ * }));
+ * const plan = planSession(graph, inferValues(graph, new Map()), {
+ *   generators: OP_GENERATORS,
+ *   fallback: "cpu",
+ * });
+ * console.log(plan.steps.map((s) => s.kind)); // ["gpu", "cpu"]
  * ```
  */
 export function planSession(

@@ -19,8 +19,17 @@ export const HOST_ELEMENTS = 1 << 22;
  * The graph in newest-opset form.
  *
  * @example
- * ```ts ignore
- * const graph = prepareGraph(await loadGraph("model.onnx"));
+ * ```ts
+ * import { graphFromModel } from "../graph/from_model.ts";
+ * import { buildModel, buildNode, float, valueInfo } from "../onnx/build.ts";
+ * import { prepareGraph } from "./prepare.ts";
+ * const graph = prepareGraph(graphFromModel(buildModel({
+ *   nodes: [buildNode("Clip", ["x"], ["y"], { min: float(0), max: float(6) })],
+ *   inputs: [valueInfo("x", "float", [4])],
+ *   outputs: [valueInfo("y", "float", [4])],
+ *   opset: 9,
+ * })));
+ * console.log(graph.nodes[0]?.inputs.length); // 3 (opset 9's min/max attributes became inputs)
  * ```
  */
 export function prepareGraph(graph: Graph): Graph {
@@ -32,8 +41,18 @@ export function prepareGraph(graph: Graph): Graph {
  * leaves its outputs unknown (the planner sends it to the CPU provider) instead of failing.
  *
  * @example
- * ```ts ignore
- * const inferred = inferValues(graph, new Map([["x", [1, 3, 224, 224]]]));
+ * ```ts
+ * import { graphFromModel } from "../graph/from_model.ts";
+ * import { buildModel, buildNode, valueInfo } from "../onnx/build.ts";
+ * import { inferValues } from "./prepare.ts";
+ * const graph = graphFromModel(buildModel({
+ *   nodes: [buildNode("Shape", ["x"], ["s"]), buildNode("Relu", ["x"], ["y"])],
+ *   inputs: [valueInfo("x", "float", ["N", 3])],
+ *   outputs: [valueInfo("s", "int64", [2]), valueInfo("y", "float", ["N", 3])],
+ * }));
+ * const inferred = inferValues(graph, new Map([["x", [5, 3]]]));
+ * console.log(inferred.types.get("y")?.dims, inferred.constants.get("s")?.data);
+ * // [5, 3] Float64Array(2) [ 5, 3 ]
  * ```
  */
 export function inferValues(

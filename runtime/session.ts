@@ -210,11 +210,21 @@ export class Session {
    * session on this device finds tuned configs for them.
    *
    * @example Tune every kernel problem of a model, then plan it again with the tuned configs
-   * ```ts ignore
-   * const session = await createSession(gpu, "model.onnx", { inputShapes: { x: [1, 3, 64, 64] } });
-   * for (const { op, problem } of session.kernelProblems()) {
-   *   await tune(gpu, { op, problem }, { maxEvals: 4, cacheDir });
-   * }
+   * ```ts
+   * import { openDevice } from "../gpu/device.ts";
+   * import { buildModel, buildNode, valueInfo } from "../onnx/build.ts";
+   * import { encodeModel } from "../onnx/model_write.ts";
+   * import { createSession } from "./session.ts";
+   * const gpu = await openDevice();
+   * const session = await createSession(gpu, encodeModel(buildModel({
+   *   nodes: [buildNode("MatMul", ["a", "b"], ["c"]), buildNode("MatMul", ["c", "b"], ["d"])],
+   *   inputs: [valueInfo("a", "float", [8, 8]), valueInfo("b", "float", [8, 8])],
+   *   outputs: [valueInfo("d", "float", [8, 8])],
+   * })), { cacheDir: null });
+   * // Both products are one problem: tune it once (tune(gpu, { op, problem }, ...)) for both nodes.
+   * console.log(session.kernelProblems().map((p) => [p.op, p.nodes])); // [["matmul", 2]]
+   * await session.release();
+   * gpu.close();
    * ```
    */
   kernelProblems(): readonly KernelProblem[] {

@@ -19,8 +19,22 @@ import type { OpNode, OpPlan } from "./types.ts";
  * (`Float32Array` for f32, `Int32Array` for i32).
  *
  * @example Run an identity-like plan
- * ```ts ignore
- * const [y] = await runOpPlan(gpu, node, plan, [x]);
+ * ```ts
+ * import { openDevice } from "../../gpu/device.ts";
+ * import { OP_GENERATORS } from "./registry.ts";
+ * import { runOpPlan } from "./execute.ts";
+ * const gpu = await openDevice();
+ * const node = {
+ *   opType: "Relu",
+ *   attributes: {},
+ *   inputs: [{ dims: [4], dtype: "f32" as const }],
+ *   outputs: [{ dims: [4], dtype: "f32" as const }],
+ *   constants: [undefined],
+ * };
+ * const plan = OP_GENERATORS.get("Relu")!.plan(node);
+ * const [y] = await runOpPlan(gpu, node, plan, [[-1, 2, -3, 4]]);
+ * console.log(y); // Float32Array(4) [ 0, 2, 0, 4 ]
+ * gpu.close();
  * ```
  */
 export async function runOpPlan(
