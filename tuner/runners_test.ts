@@ -206,15 +206,18 @@ Deno.test({
     for (const mode of ["ok", "light", "heavy"]) {
       assert.equal((await runner.evaluate({ mode }, Infinity)).status, "ok");
     }
-    // The faster of "ok" and "light" is kept (keepTop 1; which one depends on the machine's
-    // timing), "heavy" is pinned: only the other one of "ok" and "light" is generated again.
+    // "heavy" is pinned (keepAlso), so re-timing it never generates it again; the one top slot
+    // goes to whichever config this (possibly loaded) machine timed fastest, so of "ok" and
+    // "light" at most the kept one is spared.
     for (const mode of ["ok", "heavy", "light"]) {
       const again = await runner.retime({ mode });
       assert.equal(again.status, "ok", again.error);
     }
     assert.deepEqual(generated.slice(0, 3), ["ok", "light", "heavy"]);
-    assert.equal(generated.length, 4, generated.join(","));
-    assert.ok(generated[3] === "ok" || generated[3] === "light", generated.join(","));
+    const regenerated = generated.slice(3);
+    assert.ok(!regenerated.includes("heavy"), generated.join(","));
+    assert.ok(regenerated.length >= 1 && regenerated.length <= 2, generated.join(","));
+    assert.ok(regenerated.every((m) => m === "ok" || m === "light"), generated.join(","));
     await runner.close();
   },
 });
