@@ -6,7 +6,8 @@
  */
 import type { OnnxAttribute, OnnxAttributes } from "../onnx/graph.ts";
 import type { OnnxDataType } from "../onnx/data_type.ts";
-import { type OnnxTensor, type OnnxTensorData, tensorSize } from "../onnx/tensor.ts";
+import { buildTensor } from "../onnx/build.ts";
+import { type OnnxTensor, tensorSize } from "../onnx/tensor.ts";
 import type { ConformanceCase } from "./case.ts";
 import { parseJsonc } from "./jsonc.ts";
 import type { OpSelector } from "./onnx_node_cases.ts";
@@ -38,36 +39,6 @@ const TYPES: Readonly<Record<string, OnnxDataType>> = {
   uint4: "uint4",
 };
 
-function typedArray(type: OnnxDataType, values: number[]): OnnxTensorData {
-  switch (type) {
-    case "float":
-      return Float32Array.from(values);
-    case "float16":
-      return Float16Array.from(values);
-    case "double":
-    case "int64":
-    case "uint64":
-      return Float64Array.from(values);
-    case "int8":
-    case "int4":
-      return Int8Array.from(values);
-    case "uint8":
-    case "uint4":
-    case "bool":
-      return Uint8Array.from(values);
-    case "int16":
-      return Int16Array.from(values);
-    case "uint16":
-      return Uint16Array.from(values);
-    case "int32":
-      return Int32Array.from(values);
-    case "uint32":
-      return Uint32Array.from(values);
-    default:
-      throw new RangeError(`unsupported tensor type '${type}'`);
-  }
-}
-
 /**
  * Converts a JSONC tensor to an {@linkcode OnnxTensor} (with the value types of the ONNX loader);
  * `undefined` for `data: null`. Throws a `RangeError` for an unknown type or a length mismatch.
@@ -91,13 +62,7 @@ export function tensorFromOrtJson(json: OrtJsonTensor): OnnxTensor | undefined {
       } values: it holds ${values.length}`,
     );
   }
-  return {
-    name: "",
-    dataType,
-    dims: [...json.dims],
-    data: typedArray(dataType, values),
-    docString: "",
-  };
+  return buildTensor("", dataType, json.dims, values);
 }
 
 interface OrtJsonAttribute {
