@@ -80,6 +80,8 @@ export interface SessionPlan {
   readonly constants: ReadonlyMap<string, OnnxTensor>;
   /** Values that live on the GPU (written by a GPU node or uploaded after a CPU segment). */
   readonly onGpu: ReadonlySet<string>;
+  /** Values some GPU node reads (its inputs, weights and graph inputs included). */
+  readonly gpuReads: ReadonlySet<string>;
   /** Buffer assignment of the intermediate values on the GPU. */
   readonly memory: MemoryPlan;
   /** For each view output, the value whose buffer it reads. */
@@ -345,5 +347,14 @@ export function planSession(
     external,
     outputs: new Set(graphOutputs.filter((o) => onGpu.has(o))),
   });
-  return { nodes, steps, types, constants: inferred.constants, onGpu, memory, viewOf };
+  return {
+    nodes,
+    steps,
+    types,
+    constants: inferred.constants,
+    onGpu,
+    gpuReads,
+    memory,
+    viewOf,
+  };
 }

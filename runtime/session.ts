@@ -649,29 +649,27 @@ async function build(
   const arena = plan.memory.buffers.map((bytes) => newBuffer(bytes));
   const inputBuffers = new Map<string, GPUBuffer>();
   const weights = new Map<string, GPUBuffer>();
-  const bufferOf = (name: string): GPUBuffer | undefined => {
+  // The value whose buffer a view (of a view ...) reads.
+  const root = (name: string) => {
     let n = name;
-    while (plan.viewOf.has(n) && !plan.memory.assignment.has(n)) n = plan.viewOf.get(n)!;
-    const index = plan.memory.assignment.get(n);
+    while (plan.viewOf.has(n)) n = plan.viewOf.get(n)!;
+    return n;
+  };
+  // Planned values (views of planned values included) live in the arena; graph inputs and weights,
+  // and views of them, in buffers of their own.
+  const bufferOf = (name: string): GPUBuffer | undefined => {
+    const index = plan.memory.assignment.get(name);
     if (index !== undefined) return arena[index];
-    return inputBuffers.get(n) ?? weights.get(n);
+    return inputBuffers.get(root(name)) ?? weights.get(root(name));
   };
   // Graph inputs the GPU reads get a buffer each; weights are uploaded once.
-  const gpuReads = new Set<string>();
-  for (const st of plan.steps) {
-    if (st.kind === "gpu") { for (const i of st.node.node.inputs) if (i) gpuReads.add(i); }
-  }
+  const { gpuReads } = plan;
   for (const v of graph.inputs) {
     const t = plan.types.get(v.name);
     if (t && gpuReads.has(v.name) && gpuDtypeOf(t.dataType)) {
       inputBuffers.set(v.name, newBuffer(elementCount(t.dims) * 4));
     }
   }
-  const root = (name: string) => {
-    let n = name;
-    while (plan.viewOf.has(n)) n = plan.viewOf.get(n)!;
-    return n;
-  };
   for (const name of gpuReads) {
     const r = root(name);
     const t = plan.constants.get(r);
@@ -683,11 +681,9 @@ async function build(
     weights.set(r, buffer);
     weightBytes += values.byteLength;
   }
-  let uniformBytes = 0;
   const uniformBuffer = (data: Uint32Array<ArrayBuffer>) => {
     const b = createUniformBuffer(device, data);
     created.push(b);
-    uniformBytes += b.size;
     return b;
   };
   const segments: CpuSegment[] = [];
@@ -833,7 +829,6 @@ async function build(
   const nodes = plan.nodes.map((p) => reports.get(p.index)!);
   const counts = { webgpu: 0, view: 0, host: 0, cpu: 0 };
   for (const n of nodes) counts[n.where]++;
-  const totalGpuBytes = created.reduce((a, b) => a + b.size, 0);
   return {
     key,
     plan,
@@ -847,7 +842,7 @@ async function build(
         plannedIntermediateBytes: plan.memory.plannedBytes,
         unplannedIntermediateBytes: plan.memory.noReuseBytes,
         weightBytes,
-        totalGpuBytes: totalGpuBytes + uniformBytes - uniformBytes,
+        totalGpuBytes: created.reduce((a, b) => a + b.size, 0),
       },
     },
     async destroy() {
