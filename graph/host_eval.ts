@@ -8,6 +8,7 @@
 import type { OnnxAttributes } from "../onnx/graph.ts";
 import { dataTypeFromCode, type OnnxDataType } from "../onnx/data_type.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
+import { buildTensor } from "../onnx/build.ts";
 import { broadcastDims, broadcastIndex, stridesOf } from "./broadcast.ts";
 import type { NodeView } from "./ir.ts";
 import {
@@ -119,8 +120,8 @@ function roundTo(dataType: OnnxDataType, v: number): number {
 }
 
 /**
- * A host tensor of `dataType` from plain numbers (int64 and uint64 as `Float64Array`, as the
- * decoder stores safe values).
+ * A host tensor of `dataType` from plain numbers, rounded to the type, in the decoder's array type
+ * (int64 and uint64 as `Float64Array`, as the decoder stores safe values).
  *
  * @example
  * ```ts
@@ -134,38 +135,8 @@ export function hostTensor(
   dims: readonly number[],
   values: ArrayLike<number>,
 ): OnnxTensor {
-  const rounded = Array.from(values, (v) => roundTo(dataType, v));
-  let data: OnnxTensor["data"];
-  switch (dataType) {
-    case "float":
-      data = Float32Array.from(rounded);
-      break;
-    case "float16":
-      data = Float16Array.from(rounded);
-      break;
-    case "int32":
-      data = Int32Array.from(rounded);
-      break;
-    case "int8":
-      data = Int8Array.from(rounded);
-      break;
-    case "uint8":
-    case "bool":
-      data = Uint8Array.from(rounded);
-      break;
-    case "int16":
-      data = Int16Array.from(rounded);
-      break;
-    case "uint16":
-      data = Uint16Array.from(rounded);
-      break;
-    case "uint32":
-      data = Uint32Array.from(rounded);
-      break;
-    default:
-      data = Float64Array.from(rounded);
-  }
-  return { name, dataType, dims: [...dims], data, docString: "" };
+  // The array type of each element type is the decoder's (onnx/tensor.ts), as buildTensor keeps it.
+  return buildTensor(name, dataType, dims, Array.from(values, (v) => roundTo(dataType, v)));
 }
 
 function intAttr(a: OnnxAttributes, name: string, fallback: number): number {
