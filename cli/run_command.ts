@@ -9,11 +9,11 @@
  */
 import { median as medianOf } from "../core/stats.ts";
 import { openDevice } from "../gpu/device.ts";
-import { readTensorFile } from "../onnx/tensor.ts";
+import { readTensorFile, tensorSize } from "../onnx/tensor.ts";
 import { writeTensorFile } from "../onnx/tensor_write.ts";
 import type { OnnxTensor } from "../onnx/tensor.ts";
 import type { HostTensor } from "../runtime/host_tensor.ts";
-import { elementCount, tensorNumbers } from "../runtime/host_tensor.ts";
+import { tensorNumbers } from "../runtime/host_tensor.ts";
 import { UnsupportedModelError } from "../runtime/plan.ts";
 import { createSession, type Session, type SessionOptions } from "../runtime/session.ts";
 import { EXIT_OK, UsageError } from "./errors.ts";
@@ -76,7 +76,7 @@ function randomTensor(
     s ^= s << 5;
     return (s >>> 0) / 4294967296;
   };
-  const n = elementCount(dims);
+  const n = tensorSize(dims);
   switch (dataType) {
     case "float":
       return { dataType, dims, data: Float32Array.from({ length: n }, () => next() * 2 - 1) };

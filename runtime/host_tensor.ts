@@ -5,7 +5,7 @@
  * @module
  */
 import type { OnnxDataType } from "../onnx/data_type.ts";
-import type { OnnxTensor, OnnxTensorData } from "../onnx/tensor.ts";
+import { type OnnxTensor, type OnnxTensorData, tensorSize } from "../onnx/tensor.ts";
 import type { GpuDtype } from "./ops/types.ts";
 
 /** A tensor on the host: element type, dims and row-major values. */
@@ -42,11 +42,6 @@ const TO_GPU: Partial<Record<OnnxDataType, GpuDtype>> = {
  */
 export function gpuDtypeOf(dataType: OnnxDataType | undefined): GpuDtype | undefined {
   return dataType === undefined ? undefined : TO_GPU[dataType];
-}
-
-/** Number of elements of `dims`. */
-export function elementCount(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
 }
 
 /**
@@ -92,7 +87,7 @@ export function fromGpuValues(
   dims: readonly number[],
   values: Float32Array | Int32Array,
 ): HostTensor {
-  const n = elementCount(dims);
+  const n = tensorSize(dims);
   const v = values.length === n ? values : values.subarray(0, n);
   let data: OnnxTensorData;
   switch (dataType) {

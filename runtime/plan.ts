@@ -9,8 +9,8 @@
  */
 import type { Graph, GraphNode } from "../graph/ir.ts";
 import type { TensorType } from "../graph/shape_inference.ts";
-import type { OnnxTensor } from "../onnx/tensor.ts";
-import { elementCount, gpuDtypeOf } from "./host_tensor.ts";
+import { type OnnxTensor, tensorSize } from "../onnx/tensor.ts";
+import { gpuDtypeOf } from "./host_tensor.ts";
 import { type MemoryPlan, planMemory, type PlanStep } from "./memory_plan.ts";
 import { nodeInputs, partition } from "./partition.ts";
 import type { OpGenerator, OpNode, OpPlan, TensorInfo } from "./ops/types.ts";
@@ -167,7 +167,7 @@ function classify(
   if (VIEW_OPS.has(node.opType) && !omitted) {
     const a = inputs[0];
     const out = outputs[0]!;
-    if (a && a.dtype === out.dtype && elementCount(a.dims) === elementCount(out.dims)) {
+    if (a && a.dtype === out.dtype && tensorSize(a.dims) === tensorSize(out.dims)) {
       return { kind: "view" };
     }
   }
@@ -179,7 +179,7 @@ function classify(
     constants: node.inputs.map((name) => {
       const t = name ? inferred.constants.get(name) : undefined;
       if (!t) return undefined;
-      if (elementCount(t.dims) > MAX_CONSTANT_ELEMENTS && node.opType !== "Gemm") return undefined;
+      if (tensorSize(t.dims) > MAX_CONSTANT_ELEMENTS && node.opType !== "Gemm") return undefined;
       return tensorNumbers(t);
     }),
   };
@@ -238,7 +238,7 @@ function loopPasses(code: string): number {
   }
 }
 
-const bytesOf = (dims: readonly number[]) => Math.max(4, elementCount(dims) * 4);
+const bytesOf = (dims: readonly number[]) => Math.max(4, tensorSize(dims) * 4);
 
 /**
  * Plans a run of `graph` from the values shape inference found.

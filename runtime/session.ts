@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { tensorSize } from "../onnx/tensor.ts";
 import type { Gpu } from "../gpu/device.ts";
 import { bufferBytes } from "../core/dtype.ts";
 import { decodeTensor, encodeTensor } from "../gpu/tensor_io.ts";
@@ -17,13 +18,7 @@ import { loadGraph } from "../graph/from_model.ts";
 import type { OnnxDataType } from "../onnx/data_type.ts";
 import { compileCached, loadKernel } from "../ops/kernel_handle.ts";
 import { type CpuSegment, createCpuSegment, FROM_ORT } from "./fallback.ts";
-import {
-  elementCount,
-  fromGpuValues,
-  gpuDtypeOf,
-  type HostTensor,
-  toGpuValues,
-} from "./host_tensor.ts";
+import { fromGpuValues, gpuDtypeOf, type HostTensor, toGpuValues } from "./host_tensor.ts";
 import { fitsGpu, type PlannedNode, planSession, type SessionPlan } from "./plan.ts";
 import { inferValues, prepareGraph } from "./prepare.ts";
 import { OP_GENERATORS } from "./ops/registry.ts";
@@ -319,13 +314,13 @@ export class Session {
       const buffer = built.bufferOf(o.name);
       const t = built.plan.types.get(o.name);
       if (!buffer || !t) throw new Error(`output '${o.name}' was not computed`);
-      reads.push({ name: o.name, buffer, bytes: Math.max(4, elementCount(t.dims) * 4) });
+      reads.push({ name: o.name, buffer, bytes: Math.max(4, tensorSize(t.dims) * 4) });
     }
     const values = await readBuffers(this.#gpu, reads, this.#staging);
     reads.forEach((r, i) => {
       const t = built.plan.types.get(r.name)!;
       const dtype = gpuDtypeOf(t.dataType)!;
-      const decoded = decodeTensor(dtype, values[i]!, elementCount(t.dims));
+      const decoded = decodeTensor(dtype, values[i]!, tensorSize(t.dims));
       out[r.name] = fromGpuValues(t.dataType!, t.dims, decoded);
     });
     return out;
@@ -391,7 +386,7 @@ export class Session {
         }
       }
       checkDims(v, f.dims);
-      if ((f.data as ArrayLike<unknown>).length !== elementCount(f.dims)) {
+      if ((f.data as ArrayLike<unknown>).length !== tensorSize(f.dims)) {
         throw new RangeError(
           `input '${v.name}' has ${(f.data as ArrayLike<unknown>).length} values for dims [${
             f.dims.join(", ")
@@ -456,13 +451,13 @@ export class Session {
           const t = built.plan.types.get(name);
           const buffer = built.bufferOf(name);
           if (!t || !buffer) throw new Error(`fallback input '${name}' is not available`);
-          return { name, buffer, bytes: Math.max(4, elementCount(t.dims) * 4) };
+          return { name, buffer, bytes: Math.max(4, tensorSize(t.dims) * 4) };
         });
       device.queue.submit([encoder.finish()]);
       const values = await readBuffers(this.#gpu, reads, this.#staging);
       reads.forEach((r, i) => {
         const t = built.plan.types.get(r.name)!;
-        const decoded = decodeTensor(gpuDtypeOf(t.dataType)!, values[i]!, elementCount(t.dims));
+        const decoded = decodeTensor(gpuDtypeOf(t.dataType)!, values[i]!, tensorSize(t.dims));
         host.set(r.name, fromGpuValues(t.dataType!, t.dims, decoded));
       });
       const feeds = new Map<string, HostTensor>();
@@ -667,7 +662,7 @@ async function build(
   for (const v of graph.inputs) {
     const t = plan.types.get(v.name);
     if (t && gpuReads.has(v.name) && gpuDtypeOf(t.dataType)) {
-      inputBuffers.set(v.name, newBuffer(elementCount(t.dims) * 4));
+      inputBuffers.set(v.name, newBuffer(tensorSize(t.dims) * 4));
     }
   }
   for (const name of gpuReads) {

@@ -18,33 +18,8 @@ const MAX_GROUPS = 65535;
 /** Most iterations one generated loop runs (llvmpipe stops a loop after 65,535). */
 export const MAX_LOOP = 32768;
 
-/**
- * The number of elements of a tensor of `dims`.
- *
- * @example
- * ```ts
- * import { sizeOf } from "./_indexing.ts";
- * console.log(sizeOf([2, 3, 4])); // 24
- * ```
- */
-export function sizeOf(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
-
-/**
- * Row-major strides of `dims`.
- *
- * @example
- * ```ts
- * import { stridesOf } from "./_indexing.ts";
- * console.log(stridesOf([2, 3, 4])); // [12, 4, 1]
- * ```
- */
-export function stridesOf(dims: readonly number[]): number[] {
-  const s = new Array<number>(dims.length).fill(1);
-  for (let k = dims.length - 2; k >= 0; k--) s[k] = s[k + 1]! * dims[k + 1]!;
-  return s;
-}
+export { sizeOf, stridesOf } from "./_wgsl.ts";
+import { sizeOf, stridesOf } from "./_wgsl.ts";
 
 /**
  * Normalizes a possibly negative `axis` of a tensor of rank `rank`; RangeError when outside.

@@ -16,17 +16,11 @@ export const MAX_GROUPS = 65535;
  */
 export const MAX_LOOP = 16384;
 
-/** Number of elements of `dims`. */
-export function sizeOf(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
-
-/** Row-major strides of `dims`. */
-export function stridesOf(dims: readonly number[]): number[] {
-  const s = new Array<number>(dims.length).fill(1);
-  for (let i = dims.length - 2; i >= 0; i--) s[i] = s[i + 1]! * dims[i + 1]!;
-  return s;
-}
+// Sizes and row-major strides are the graph's and the decoder's own.
+export { tensorSize as sizeOf } from "../../onnx/tensor.ts";
+export { stridesOf } from "../../graph/broadcast.ts";
+import { tensorSize as sizeOf } from "../../onnx/tensor.ts";
+import { stridesOf } from "../../graph/broadcast.ts";
 
 /** Normalizes a possibly negative `axis` of a rank-`rank` tensor; RangeError when out of range. */
 export function normAxis(op: string, axis: number, rank: number, name = "axis"): number {
