@@ -5,37 +5,30 @@
  * @module
  */
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
-import { encodeModel } from "../../onnx/model_write.ts";
+import { buildTensor } from "../../onnx/build.ts";
+import { runOrt } from "../../graph/testdata/ort.ts";
 import type { OnnxModel } from "../../onnx/model.ts";
 import { type HostTensor, tensorNumbers } from "../host_tensor.ts";
 
-/** Runs `model` (bytes, a path or a decoded model) on onnxruntime's CPU provider. */
+/**
+ * Runs `model` (bytes, a path or a decoded model) on onnxruntime's CPU provider (through the graph
+ * tests' `runOrt`, which also copes with a process whose onnxruntime environment is gone), with
+ * float inputs; returns every output as a float host tensor.
+ */
 export async function ortOutputs(
   model: Uint8Array | string | OnnxModel,
   feeds: Readonly<Record<string, { data: Float32Array; dims: readonly number[] }>>,
 ): Promise<Record<string, HostTensor>> {
-  const source = typeof model === "string" || model instanceof Uint8Array
-    ? model
-    : encodeModel(model);
-  const session = typeof source === "string"
-    ? await ort.InferenceSession.create(source, { executionProviders: ["cpu"] })
-    : await ort.InferenceSession.create(source, { executionProviders: ["cpu"] });
-  try {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) {
-      ortFeeds[name] = new ort.Tensor("float32", t.data, [...t.dims]);
-    }
-    const result = await session.run(ortFeeds);
-    const out: Record<string, HostTensor> = {};
-    for (const name of session.outputNames) {
-      const t = result[name]!;
-      out[name] = { dataType: "float", dims: [...t.dims], data: t.data as Float32Array };
-    }
-    return out;
-  } finally {
-    await session.release();
-  }
+  const tensors = Object.fromEntries(
+    Object.entries(feeds).map(([name, t]) => [name, buildTensor(name, "float", t.dims, t.data)]),
+  );
+  const results = await runOrt(model, tensors);
+  return Object.fromEntries(
+    Object.entries(results).map(([name, r]) => [
+      name,
+      { dataType: "float", dims: r.dims, data: Float32Array.from(r.data) } as HostTensor,
+    ]),
+  );
 }
 
 /** Seeded floats in [lo, hi). */
