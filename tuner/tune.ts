@@ -202,10 +202,11 @@ export async function tune(
   options: TuneOptions = {},
 ): Promise<TuneResult> {
   checkTuneArgs(request, options);
-  // The full device check (assertOpenGpu) comes once the problem is known to be valid; a closed or
-  // missing device is refused at once.
-  if (gpu === null || typeof gpu !== "object") assertOpenGpu(gpu);
-  if ((gpu as { closed?: boolean }).closed === true) assertOpenGpu(gpu);
+  // A missing or closed device is refused at once, with assertOpenGpu's one-line message. Its other
+  // fields are not checked here: the budget and problem checks below run on stand-ins too.
+  if (gpu === null || typeof gpu !== "object" || (gpu as { closed?: boolean }).closed === true) {
+    assertOpenGpu(gpu);
+  }
   const {
     maxEvals = DEFAULT_MAX_EVALS,
     timeLimitMs = DEFAULT_TIME_LIMIT_MS,
